@@ -1,0 +1,23 @@
+package io.rccs.model.events;
+
+/** CloudEvents {@code type} values. Consumers switch on these; new types may be added, never renamed. */
+public final class EventTypes {
+
+    /** {@link Topics#FRAMES_IN}: a client sent a frame ({@link InboundFrame}). */
+    public static final String FRAME_RECEIVED = "io.rccs.frame.received.v1";
+    /** {@link Topics#FRAMES_IN}: a device's connection closed ({@link ConnectionClosed}). */
+    public static final String CONNECTION_CLOSED = "io.rccs.connection.closed.v1";
+    /** {@link Topics#DELIVERIES}: a frame for one device ({@link Delivery}). */
+    public static final String DELIVERY = "io.rccs.delivery.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a device was registered ({@link DeviceEvent}). */
+    public static final String DEVICE_REGISTERED = "io.rccs.device.registered.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a device is online and has been welcomed ({@link DeviceEvent}). */
+    public static final String DEVICE_ONLINE = "io.rccs.device.online.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a device went offline ({@link DeviceEvent}). */
+    public static final String DEVICE_OFFLINE = "io.rccs.device.offline.v1";
+    /** {@link Topics#COMMAND_EVENTS}: a command changed status ({@link CommandEvent}). */
+    public static final String COMMAND_STATUS = "io.rccs.command.status.v1";
+
+    private EventTypes() {
+    }
+}

@@ -1,0 +1,18 @@
+package io.rccs.model.presence;
+
+/**
+ * Where a device is connected right now, as the gateway writes it in Redis and the services read it.
+ * Stored as a Redis hash under {@link #key(String, String)} with a TTL the gateway keeps refreshing
+ * while the connection lives, so an entry of a crashed gateway disappears on its own.
+ *
+ * @param gateway the index of the gateway instance holding the connection = its partition of
+ *                {@link io.rccs.model.events.Topics#DELIVERIES}
+ */
+public record PresenceEntry(String userId, String deviceId, String connectionId, int gateway, long since) {
+
+    public static final String KEY_PREFIX = "rccs:presence:";
+
+    public static String key(String userId, String deviceId) {
+        return KEY_PREFIX + userId + ":" + deviceId;
+    }
+}

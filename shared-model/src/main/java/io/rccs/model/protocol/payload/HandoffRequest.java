@@ -1,0 +1,12 @@
+package io.rccs.model.protocol.payload;
+
+import io.rccs.model.protocol.ProtocolException;
+
+/** {@code handoff.request}: offer the session to another device. */
+public record HandoffRequest(String session, String to) implements Payload {
+    @Override
+    public void validate() throws ProtocolException {
+        Payload.requireText(session, "session", 64);
+        Payload.requireText(to, "to", Hello.MAX_DEVICE_ID);
+    }
+}

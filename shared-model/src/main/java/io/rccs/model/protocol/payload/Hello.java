@@ -1,0 +1,36 @@
+package io.rccs.model.protocol.payload;
+
+import java.util.List;
+import java.util.Set;
+
+import io.rccs.model.protocol.ProtocolException;
+
+/** {@code hello}: the first client frame; who this device is and where it left off. */
+public record Hello(String deviceId, String name, String kind, String platform, String appVersion,
+        List<String> capabilities, Resume resume) implements Payload {
+
+    public static final Set<String> KINDS = Set.of("desktop", "mobile", "web", "service");
+    public static final int MAX_DEVICE_ID = 64;
+    public static final int MAX_CAPABILITIES = 64;
+
+    /** The last sequence number the device saw, so the server can replay what came after it. */
+    public record Resume(Long lastSeq) {
+    }
+
+    public Hello {
+        capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+    }
+
+    @Override
+    public void validate() throws ProtocolException {
+        Payload.requireText(deviceId, "deviceId", MAX_DEVICE_ID);
+        Payload.require(deviceId.matches("[A-Za-z0-9._:-]+"), "payload.deviceId may hold only letters, digits and . _ : -");
+        Payload.requireText(name, "name", 128);
+        Payload.require(kind != null && KINDS.contains(kind), "payload.kind must be one of " + KINDS);
+        Payload.require(capabilities.size() <= MAX_CAPABILITIES, "at most " + MAX_CAPABILITIES + " capabilities");
+        for (String capability : capabilities) {
+            Payload.requireText(capability, "capabilities[]", 64);
+        }
+        Payload.require(resume == null || resume.lastSeq() == null || resume.lastSeq() >= 0, "payload.resume.lastSeq must be >= 0");
+    }
+}

@@ -1,0 +1,23 @@
+package io.rccs.model.protocol.payload;
+
+import io.rccs.model.protocol.ErrorCode;
+import io.rccs.model.protocol.ProtocolException;
+
+/** A typed frame payload. {@link #validate()} rejects what JSON mapping alone lets through. */
+public interface Payload {
+
+    /** Checks the fields a client must send; the default accepts anything. */
+    default void validate() throws ProtocolException {
+    }
+
+    static void require(boolean condition, String message) throws ProtocolException {
+        if (!condition) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, message);
+        }
+    }
+
+    static void requireText(String value, String field, int maxLength) throws ProtocolException {
+        require(value != null && !value.isBlank(), "payload." + field + " is required");
+        require(value.length() <= maxLength, "payload." + field + " is longer than " + maxLength + " characters");
+    }
+}
