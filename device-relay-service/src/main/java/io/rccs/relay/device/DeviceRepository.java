@@ -1,0 +1,26 @@
+package io.rccs.relay.device;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+
+@ApplicationScoped
+@WithSession
+public class DeviceRepository implements PanacheRepositoryBase<Device, Long> {
+
+    public Uni<Device> findDevice(String userId, String deviceId) {
+        return find("userId = ?1 and deviceId = ?2", userId, deviceId).firstResult();
+    }
+
+    public Uni<List<Device>> listByUser(String userId) {
+        return list("userId = ?1 order by deviceId", userId);
+    }
+
+    public Uni<Long> countByUser(String userId) {
+        return count("userId", userId);
+    }
+}

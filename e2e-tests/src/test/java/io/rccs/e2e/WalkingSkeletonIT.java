@@ -1,0 +1,267 @@
+package io.rccs.e2e;
+
+import static io.rccs.client.FrameMatcher.corr;
+import static io.rccs.client.FrameMatcher.from;
+import static io.rccs.client.FrameMatcher.id;
+import static io.rccs.client.FrameMatcher.payload;
+import static io.rccs.client.FrameMatcher.type;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.rccs.client.FrameMatcher;
+import io.rccs.client.RccsClient;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.payload.Devices;
+import io.rccs.model.protocol.payload.Welcome;
+
+/**
+ * The walking skeleton, end to end against the live stack: two gateway instances, Keycloak, Kafka,
+ * Redis, PostgreSQL and the services. Every test makes its own devices with ids unique to the run,
+ * because the database outlives a run.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class WalkingSkeletonIT {
+
+    /** Per await: generous, as most answers go through Kafka and the services. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    /** How long "nothing arrives" is watched. */
+    private static final Duration QUIET = Duration.ofSeconds(3);
+    private static final Duration POLL_EVERY = Duration.ofMillis(500);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String RUN = randomHex(3);
+
+    private final List<RccsClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void closeConnections() {
+        for (RccsClient client : clients) {
+            try {
+                client.close();
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+        clients.clear();
+    }
+
+    @Test
+    @DisplayName("a) a message from alice's mobile on gateway 2 reaches her desktop on gateway 1")
+    void messageCrossesGateways() {
+        String desktopId = deviceId(Stack.ALICE, "desktop");
+        String mobileId = deviceId(Stack.ALICE, "mobile");
+
+        RccsClient desktop = connect(0, Stack.ALICE);
+        Welcome desktopWelcome = desktop.hello(desktopId, "Alice's desktop", "desktop", List.of("roo.task@1", "notify"), WAIT);
+        assertWelcome(desktopWelcome, desktopId);
+
+        RccsClient mobile = connect(1, Stack.ALICE);
+        Welcome mobileWelcome = mobile.hello(mobileId, "Alice's phone", "mobile", List.of("notify"), WAIT);
+        assertWelcome(mobileWelcome, mobileId);
+
+        Frame sent = mobile.send("message", desktopId, Map.of("text", "hi"));
+
+        Frame received = desktop.await(type("message").and(id(sent.id())), WAIT);
+        assertThat(received.from()).as("from of the delivered message").isEqualTo(mobileId);
+        assertThat(received.payload()).as("payload of the delivered message").isEqualTo(sent.payload());
+        assertThat(mobile.drain(type("error").and(corr(sent.id())))).as("errors for the sent message").isEmpty();
+        if (received.seq() != null) {
+            desktop.send("ack", null, Map.of("upTo", received.seq()));
+        }
+    }
+
+    @Test
+    @DisplayName("b) a command for an offline desktop is queued, delivered when it connects, acknowledged, and idempotent")
+    void commandForAnOfflineDevice() {
+        String desktopId = deviceId(Stack.ALICE, "desktop2");
+        String mobileId = deviceId(Stack.ALICE, "mobile");
+
+        // register the desktop, then take it offline
+        RccsClient firstVisit = connect(0, Stack.ALICE);
+        assertWelcome(firstVisit.hello(desktopId, "Alice's second desktop", "desktop", List.of("roo.task@1"), WAIT), desktopId);
+        firstVisit.close();
+
+        RccsClient mobile = connect(1, Stack.ALICE);
+        assertWelcome(mobile.hello(mobileId, "Alice's phone", "mobile", List.of("notify"), WAIT), mobileId);
+        awaitPresence(mobile, desktopId, "offline");
+
+        ObjectNode command = FrameCodec.mapper().createObjectNode();
+        command.put("name", "roo.task.run");
+        command.putObject("args").put("prompt", "x");
+        command.put("priority", "high");
+        Frame submit = mobile.send("command.submit", desktopId, command);
+
+        Frame queued = mobile.await(corr(submit.id()).and(type("command.status").or(type("error"))), WAIT);
+        assertThat(queued.type()).as("answer to command.submit: %s", queued).isEqualTo("command.status");
+        assertThat(queued.payload().path("status").asText()).as("status in %s", queued).isEqualTo("QUEUED");
+        String commandId = queued.payload().path("commandId").asText();
+        assertThat(commandId).as("commandId in %s", queued).isNotBlank();
+
+        // the desktop comes back and gets the command
+        RccsClient desktop = connect(0, Stack.ALICE);
+        assertWelcome(desktop.hello(desktopId, "Alice's second desktop", "desktop", List.of("roo.task@1"), WAIT), desktopId);
+        Frame delivered = desktop.await(type("command").and(payload("commandId", commandId)), WAIT);
+        assertThat(delivered.from()).as("from of %s", delivered).isEqualTo(mobileId);
+        assertThat(delivered.payload().path("name").asText()).isEqualTo("roo.task.run");
+        assertThat(delivered.payload().path("args")).isEqualTo(command.get("args"));
+        assertThat(delivered.payload().path("priority").asText()).isEqualTo("high");
+        assertThat(delivered.payload().path("attempt").asInt()).as("attempt in %s", delivered).isGreaterThanOrEqualTo(1);
+
+        desktop.send("command.ack", null, Map.of("commandId", commandId));
+        mobile.await(type("command.status").and(payload("commandId", commandId)).and(payload("status", "DELIVERED")), WAIT);
+
+        // the same submit again (same frame id) is the same command
+        mobile.drain(corr(submit.id()));
+        mobile.send(submit);
+        Frame again = mobile.await(corr(submit.id()).and(type("command.status").or(type("error"))), WAIT);
+        assertThat(again.type()).as("answer to the repeated command.submit: %s", again).isEqualTo("command.status");
+        assertThat(again.payload().path("commandId").asText()).as("commandId of the repeated submit").isEqualTo(commandId);
+        assertThat(desktop.nothingMatching(type("command").and(FrameMatcher.of("another commandId",
+                frame -> !commandId.equals(frame.payload().path("commandId").asText()))), QUIET))
+                .as("the desktop gets no second command; received: %s", desktop.received())
+                .isTrue();
+    }
+
+    @Test
+    @DisplayName("c) bob cannot message alice's desktop, and nothing of his reaches it")
+    void noMessagesAcrossUsers() {
+        String aliceDesktopId = deviceId(Stack.ALICE, "desktop");
+        String bobId = deviceId(Stack.BOB, "mobile");
+
+        RccsClient aliceDesktop = connect(0, Stack.ALICE);
+        assertWelcome(aliceDesktop.hello(aliceDesktopId, "Alice's desktop", "desktop", List.of(), WAIT), aliceDesktopId);
+        RccsClient bob = connect(1, Stack.BOB);
+        Welcome bobWelcome = bob.hello(bobId, "Bob's phone", "mobile", List.of(), WAIT);
+        assertThat(bobWelcome.deviceId()).isEqualTo(bobId);
+
+        Frame sent = bob.send("message", aliceDesktopId, Map.of("text", "from bob"));
+
+        Frame error = bob.await(corr(sent.id()).and(type("error")), WAIT);
+        // not_trusted too: should bob's device be pending (SPEC 3.4), it may not send to anyone
+        assertThat(error.payload().path("code").asText()).as("error code in %s", error)
+                .isIn("not_found", "forbidden", "not_trusted");
+        assertThat(aliceDesktop.nothingMatching(from(bobId).or(id(sent.id())), QUIET))
+                .as("alice's desktop receives nothing from bob; received: %s", aliceDesktop.received())
+                .isTrue();
+        assertThat(aliceDesktop.isOpen()).isTrue();
+    }
+
+    @Test
+    @DisplayName("d) an upgrade without a valid token gets HTTP 401 on every gateway")
+    void upgradeNeedsAValidToken() {
+        String aliceToken = Stack.token(Stack.ALICE);
+        for (URI gateway : Stack.gateways()) {
+            assertThat(RccsClient.upgradeStatus(gateway, null)).as("no token at %s", gateway).isEqualTo(401);
+            assertThat(RccsClient.upgradeStatus(gateway, "garbage")).as("garbage token at %s", gateway).isEqualTo(401);
+            assertThat(RccsClient.upgradeStatus(gateway, forgedSignature(aliceToken)))
+                    .as("token with a forged signature at %s", gateway).isEqualTo(401);
+            assertThat(RccsClient.upgradeStatus(gateway, aliceToken)).as("valid token at %s", gateway).isEqualTo(101);
+        }
+    }
+
+    @Test
+    @DisplayName("e) malformed frames get error frames and the connection stays open")
+    void badFramesGetErrors() {
+        String deviceId = deviceId(Stack.ALICE, "web");
+        RccsClient client = connect(0, Stack.ALICE);
+        assertThat(client.hello(deviceId, "Alice's browser", "web", List.of(), WAIT).deviceId()).isEqualTo(deviceId);
+
+        client.sendRaw("not json");
+        Frame badFrame = client.await(type("error").and(payload("code", "bad_frame")), WAIT);
+        assertThat(badFrame.payload().path("message").asText()).as("message in %s", badFrame).isNotBlank();
+
+        client.sendRaw("{\"v\":1,\"id\":\"x1\",\"type\":\"no.such.type\"}");
+        Frame unknownType = client.await(type("error").and(corr("x1")), WAIT);
+        assertThat(unknownType.payload().path("code").asText()).as("code in %s", unknownType).isEqualTo("unknown_type");
+
+        client.send(new Frame(Frame.VERSION, "p1", "ping", null, null, null, null, System.currentTimeMillis(), null));
+        client.await(type("pong").and(corr("p1")), WAIT);
+        assertThat(client.isOpen()).as("connection still open").isTrue();
+    }
+
+    // ---------------------------------------------------------------------------------- helpers
+
+    private RccsClient connect(int gateway, String user) {
+        RccsClient client = RccsClient.connect(Stack.gateway(gateway), Stack.token(user), WAIT);
+        clients.add(client);
+        return client;
+    }
+
+    /** A device id unique to this run and call, such as {@code alice-desktop-3fa9c2-7d1e}. */
+    private static String deviceId(String user, String role) {
+        return user + "-" + role + "-" + RUN + "-" + randomHex(2);
+    }
+
+    private static void assertWelcome(Welcome welcome, String deviceId) {
+        assertThat(welcome.deviceId()).as("welcome.deviceId").isEqualTo(deviceId);
+        assertThat(welcome.trusted())
+                .as("welcome.trusted for %s (the walking skeleton expects alice's devices to be trusted)", deviceId)
+                .isTrue();
+    }
+
+    /** Asks {@code devices.list} every 500 ms until {@code deviceId} shows {@code presence}, for up to 20 s. */
+    private static void awaitPresence(RccsClient viewer, String deviceId, String presence) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String last = "(no answer)";
+        while (true) {
+            Frame request = viewer.send("devices.list", null, null);
+            Frame answer = viewer.await(corr(request.id()).and(type("devices").or(type("error"))), WAIT);
+            assertThat(answer.type()).as("answer to devices.list: %s", answer).isEqualTo("devices");
+            Devices devices = RccsClient.payload(answer, Devices.class);
+            Optional<Devices.DeviceInfo> device = devices.devices() == null ? Optional.empty()
+                    : devices.devices().stream().filter(d -> deviceId.equals(d.id())).findFirst();
+            if (device.isPresent() && presence.equals(device.get().presence())) {
+                return;
+            }
+            last = FrameCodec.encode(answer);
+            if (System.nanoTime() > deadline) {
+                fail("device " + deviceId + " did not show presence '" + presence + "' within " + WAIT
+                        + "; last devices answer: " + last);
+            }
+            sleep(POLL_EVERY);
+        }
+    }
+
+    /** The token with its signature replaced by random bytes of the same length. */
+    private static String forgedSignature(String jwt) {
+        String[] parts = jwt.split("\\.");
+        assertThat(parts).as("a JWS compact token").hasSize(3);
+        byte[] signature = new byte[Math.max(32, Base64.getUrlDecoder().decode(parts[2]).length)];
+        RANDOM.nextBytes(signature);
+        return parts[0] + "." + parts[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        RANDOM.nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

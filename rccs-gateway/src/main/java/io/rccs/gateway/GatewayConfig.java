@@ -1,0 +1,42 @@
+package io.rccs.gateway;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of one gateway instance. */
+@ConfigMapping(prefix = "rccs.gateway")
+public interface GatewayConfig {
+
+    /**
+     * This instance's index, unique among the running gateways and below the partition count of
+     * rccs.deliveries: the instance reads exactly that partition (a StatefulSet ordinal on Kubernetes).
+     */
+    @WithDefault("0")
+    int instance();
+
+    /** Heartbeat interval announced in {@code welcome}; the server pings at this interval too. */
+    @WithDefault("15s")
+    Duration heartbeat();
+
+    /** How long a new connection may take to send {@code hello} before it is closed with 4408. */
+    @WithDefault("10s")
+    Duration helloTimeout();
+
+    /** The largest frame a client may send, in bytes; larger ones get {@code error too_large}. */
+    @WithDefault("65536")
+    int maxFrameBytes();
+
+    /** Frames per second a connection may send on average. */
+    @WithDefault("50")
+    int rateLimitPerSecond();
+
+    /** Frames a connection may send in a burst above the average. */
+    @WithDefault("100")
+    int rateLimitBurst();
+
+    /** Violations (bad frames, rate limit) a minute after which the connection is closed with 4429. */
+    @WithDefault("20")
+    int maxViolationsPerMinute();
+}

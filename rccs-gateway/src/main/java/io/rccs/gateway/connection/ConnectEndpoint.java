@@ -1,0 +1,178 @@
+package io.rccs.gateway.connection;
+
+import java.util.List;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.rccs.common.DeliverySender;
+import io.rccs.common.ServerFrames;
+import io.rccs.gateway.GatewayConfig;
+import io.rccs.gateway.presence.PresenceWriter;
+import io.rccs.gateway.routing.InboundPublisher;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.protocol.ErrorCode;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.ProtocolException;
+import io.rccs.model.protocol.payload.Hello;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+
+/**
+ * {@code GET /v1/connect}: the one WebSocket endpoint of RCCS. The upgrade is authenticated by the
+ * HTTP security layer (see application.properties), so every connection here has a verified user.
+ * The gateway answers ping itself, checks every frame, and publishes the rest to Kafka for the
+ * services; what they answer comes back through {@link io.rccs.gateway.routing.DeliveryReceiver}.
+ */
+@WebSocket(path = "/v1/connect")
+public class ConnectEndpoint {
+
+    private final SecurityIdentity identity;
+    private final LocalConnections connections;
+    private final PresenceWriter presence;
+    private final InboundPublisher publisher;
+    private final DeliverySender deliveries;
+    private final FrameSender sender;
+    private final GatewayConfig config;
+    private final FrameCodec codec;
+    private final MeterRegistry metrics;
+    private final Vertx vertx;
+
+    public ConnectEndpoint(SecurityIdentity identity, LocalConnections connections, PresenceWriter presence,
+            InboundPublisher publisher, DeliverySender deliveries, FrameSender sender, GatewayConfig config,
+            MeterRegistry metrics, Vertx vertx) {
+        this.identity = identity;
+        this.connections = connections;
+        this.presence = presence;
+        this.publisher = publisher;
+        this.deliveries = deliveries;
+        this.sender = sender;
+        this.config = config;
+        this.codec = new FrameCodec(config.maxFrameBytes());
+        this.metrics = metrics;
+        this.vertx = vertx;
+    }
+
+    @OnOpen
+    public void onOpen(WebSocketConnection socket) {
+        DeviceConnection connection = new DeviceConnection(socket, identity.getPrincipal().getName(),
+                List.copyOf(identity.getRoles()), new RateLimiter(config.rateLimitPerSecond(), config.rateLimitBurst(),
+                        config.maxViolationsPerMinute(), System.nanoTime()));
+        connections.opened(connection);
+        long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
+            if (!connection.saidHello()) {
+                sender.close(connection, CloseCodes.HELLO_TIMEOUT, "no hello within " + config.helloTimeout().toSeconds() + " s");
+            }
+        });
+        long expiryTimer = -1;
+        Long expiresAt = identity.getAttribute("quarkus.identity.expire-time");
+        if (expiresAt != null) {
+            long delay = Math.max(1, expiresAt * 1000 - System.currentTimeMillis());
+            expiryTimer = vertx.setTimer(delay, ignored -> sender.close(connection, CloseCodes.TOKEN_EXPIRED, "token expired"));
+        }
+        connection.timers(helloTimer, expiryTimer);
+        metrics.counter("rccs_connections_opened_total").increment();
+        Log.debugf("connection %s opened by %s", socket.id(), connection.userId());
+    }
+
+    @OnTextMessage
+    public Uni<Void> onText(String text, WebSocketConnection socket) {
+        DeviceConnection connection = connections.byConnectionId(socket.id());
+        if (connection == null) {
+            return Uni.createFrom().voidItem();
+        }
+        if (!connection.rateLimiter().tryAcquire(System.nanoTime())) {
+            return violation(connection, null, ErrorCode.RATE_LIMITED, "more than " + config.rateLimitPerSecond() + " frames/s");
+        }
+        Frame frame;
+        try {
+            frame = codec.decode(text);
+        } catch (ProtocolException e) {
+            return violation(connection, e.corr(), e.code(), e.getMessage());
+        }
+        metrics.counter("rccs_frames_in_total", "type", frame.type()).increment();
+        if (!connection.saidHello()) {
+            return frame.is(FrameType.HELLO) ? hello(connection, frame)
+                    : violation(connection, frame.id(), ErrorCode.BAD_FRAME, "the first frame must be hello");
+        }
+        if (frame.is(FrameType.HELLO)) {
+            sender.error(connection, frame.id(), ErrorCode.CONFLICT, "this connection already said hello");
+            return Uni.createFrom().voidItem();
+        }
+        if (frame.is(FrameType.PING)) {
+            sender.send(connection, ServerFrames.of(FrameType.PONG, frame.id(), null));
+            return Uni.createFrom().voidItem();
+        }
+        return publish(connection, frame);
+    }
+
+    private Uni<Void> hello(DeviceConnection connection, Frame frame) {
+        Hello hello;
+        try {
+            hello = FrameCodec.payload(frame, Hello.class);
+        } catch (ProtocolException e) {
+            return violation(connection, frame.id(), e.code(), e.getMessage());
+        }
+        connection.helloReceived(hello.deviceId());
+        vertx.cancelTimer(connection.helloTimer());
+        DeviceConnection replaced = connections.bind(connection);
+        if (replaced != null) {
+            sender.close(replaced, CloseCodes.REPLACED, "replaced by a newer connection of this device");
+        }
+        return presence.online(connection)
+                .call(previous -> previous
+                        .filter(entry -> entry.gateway() != config.instance() || !entry.connectionId().equals(connection.connectionId()))
+                        .filter(entry -> entry.gateway() != config.instance())
+                        // the device was connected to another gateway: that one closes its old connection
+                        .map(entry -> deliveries.send(entry.gateway(), new Delivery(entry.userId(), entry.deviceId(),
+                                entry.connectionId(), null, CloseCodes.REPLACED)))
+                        .orElse(Uni.createFrom().voidItem()))
+                .chain(() -> publish(connection, frame));
+    }
+
+    private Uni<Void> publish(DeviceConnection connection, Frame frame) {
+        return publisher.frame(connection, frame)
+                .onFailure().recoverWithUni(failure -> {
+                    Log.warnf("could not publish %s %s: %s", frame.type(), frame.id(), failure.getMessage());
+                    sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, retry later");
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    private Uni<Void> violation(DeviceConnection connection, String corr, ErrorCode code, String message) {
+        sender.error(connection, corr, code, message);
+        if (connection.rateLimiter().recordViolation(System.nanoTime())) {
+            sender.close(connection, CloseCodes.ABUSE, "too many bad frames");
+        }
+        return Uni.createFrom().voidItem();
+    }
+
+    @OnClose
+    public Uni<Void> onClose(WebSocketConnection socket) {
+        DeviceConnection connection = connections.byConnectionId(socket.id());
+        if (connection == null) {
+            return Uni.createFrom().voidItem();
+        }
+        vertx.cancelTimer(connection.helloTimer());
+        vertx.cancelTimer(connection.expiryTimer());
+        boolean wasCurrent = connections.closed(connection);
+        if (!connection.saidHello()) {
+            return Uni.createFrom().voidItem();
+        }
+        int code = socket.closeReason() == null ? 1006 : socket.closeReason().getCode();
+        Uni<Void> removed = wasCurrent ? presence.offline(connection) : Uni.createFrom().voidItem();
+        return removed
+                .chain(() -> publisher.closed(connection, code))
+                .onFailure().recoverWithItem(failure -> {
+                    Log.warnf("close of %s not fully recorded: %s", connection.connectionId(), failure.getMessage());
+                    return null;
+                });
+    }
+}

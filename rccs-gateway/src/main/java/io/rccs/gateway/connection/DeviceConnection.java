@@ -1,0 +1,70 @@
+package io.rccs.gateway.connection;
+
+import java.util.List;
+
+import io.quarkus.websockets.next.WebSocketConnection;
+
+/** What the gateway knows of one open WebSocket: who opened it and, after hello, as which device. */
+public final class DeviceConnection {
+
+    private final WebSocketConnection socket;
+    private final String userId;
+    private final List<String> roles;
+    private final RateLimiter rateLimiter;
+    private volatile String deviceId;
+    private long helloTimer = -1;
+    private long expiryTimer = -1;
+
+    DeviceConnection(WebSocketConnection socket, String userId, List<String> roles, RateLimiter rateLimiter) {
+        this.socket = socket;
+        this.userId = userId;
+        this.roles = roles;
+        this.rateLimiter = rateLimiter;
+    }
+
+    public WebSocketConnection socket() {
+        return socket;
+    }
+
+    public String connectionId() {
+        return socket.id();
+    }
+
+    public String userId() {
+        return userId;
+    }
+
+    public List<String> roles() {
+        return roles;
+    }
+
+    /** The device this connection said hello as, or null before hello. */
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public boolean saidHello() {
+        return deviceId != null;
+    }
+
+    void helloReceived(String deviceId) {
+        this.deviceId = deviceId;
+    }
+
+    RateLimiter rateLimiter() {
+        return rateLimiter;
+    }
+
+    void timers(long helloTimer, long expiryTimer) {
+        this.helloTimer = helloTimer;
+        this.expiryTimer = expiryTimer;
+    }
+
+    long helloTimer() {
+        return helloTimer;
+    }
+
+    long expiryTimer() {
+        return expiryTimer;
+    }
+}

@@ -1,0 +1,59 @@
+package io.rccs.gateway.routing;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.rccs.common.Channels;
+import io.rccs.gateway.connection.DeviceConnection;
+import io.rccs.gateway.connection.FrameSender;
+import io.rccs.gateway.connection.LocalConnections;
+import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.Delivery;
+
+/**
+ * Reads this instance's partition of rccs.deliveries (and only it: see application.properties) and
+ * hands each frame to the device's connection here. A delivery for a device that is no longer here
+ * is dropped: the sending service will find the device's new presence on its next attempt.
+ */
+@ApplicationScoped
+public class DeliveryReceiver {
+
+    private final LocalConnections connections;
+    private final FrameSender sender;
+    private final MeterRegistry metrics;
+
+    public DeliveryReceiver(LocalConnections connections, FrameSender sender, MeterRegistry metrics) {
+        this.connections = connections;
+        this.sender = sender;
+        this.metrics = metrics;
+    }
+
+    @Incoming(Channels.DELIVERIES)
+    public void onDelivery(String json) {
+        Delivery delivery;
+        try {
+            delivery = CloudEvent.fromJson(json).data(Delivery.class);
+        } catch (IllegalArgumentException malformed) {
+            Log.warnf("dropping a malformed delivery: %s", malformed.getMessage());
+            metrics.counter("rccs_deliveries_received_total", "outcome", "malformed").increment();
+            return;
+        }
+        DeviceConnection connection = connections.byDevice(delivery.userId(), delivery.deviceId());
+        if (connection == null
+                || (delivery.connectionId() != null && !delivery.connectionId().equals(connection.connectionId()))) {
+            Log.debugf("device %s/%s is not connected here, delivery dropped", delivery.userId(), delivery.deviceId());
+            metrics.counter("rccs_deliveries_received_total", "outcome", "not_here").increment();
+            return;
+        }
+        metrics.counter("rccs_deliveries_received_total", "outcome", "delivered").increment();
+        if (delivery.frame() != null) {
+            sender.send(connection, delivery.frame());
+        }
+        if (delivery.closeCode() != null) {
+            sender.close(connection, delivery.closeCode(), "closed by the server");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.rccs.gateway.routing;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+
+import io.rccs.common.Channels;
+import io.rccs.common.EventPublisher;
+import io.rccs.gateway.GatewayConfig;
+import io.rccs.gateway.connection.DeviceConnection;
+import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.ConnectionClosed;
+import io.rccs.model.events.EventTypes;
+import io.rccs.model.events.InboundFrame;
+import io.rccs.model.protocol.Frame;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+
+/** Publishes what clients send to rccs.frames.in, keyed by user so each user's frames stay in order. */
+@ApplicationScoped
+public class InboundPublisher {
+
+    private final MutinyEmitter<String> framesIn;
+    private final GatewayConfig config;
+    private final String source;
+
+    public InboundPublisher(@Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, GatewayConfig config) {
+        this.framesIn = framesIn;
+        this.config = config;
+        this.source = "/rccs-gateway/" + config.instance();
+    }
+
+    public Uni<Void> frame(DeviceConnection connection, Frame frame) {
+        InboundFrame data = new InboundFrame(connection.userId(), connection.deviceId(), connection.connectionId(),
+                config.instance(), connection.roles(), frame);
+        return EventPublisher.publish(framesIn, connection.userId(),
+                CloudEvent.of(EventTypes.FRAME_RECEIVED, source, connection.userId(), data));
+    }
+
+    public Uni<Void> closed(DeviceConnection connection, int closeCode) {
+        ConnectionClosed data = new ConnectionClosed(connection.userId(), connection.deviceId(),
+                connection.connectionId(), config.instance(), closeCode);
+        return EventPublisher.publish(framesIn, connection.userId(),
+                CloudEvent.of(EventTypes.CONNECTION_CLOSED, source, connection.userId(), data));
+    }
+}

@@ -1,0 +1,23 @@
+package io.rccs.common;
+
+/** Reactive-messaging channel names the services configure (and their tests reuse). */
+public final class Channels {
+
+    /** Outgoing to {@link io.rccs.model.events.Topics#FRAMES_IN} (gateway). */
+    public static final String FRAMES_IN_OUT = "frames-in-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#FRAMES_IN} (relay, command queue). */
+    public static final String FRAMES_IN = "frames-in";
+    /** Outgoing to {@link io.rccs.model.events.Topics#DELIVERIES} (relay, command queue). */
+    public static final String DELIVERIES_OUT = "deliveries-out";
+    /** Incoming from this gateway's partition of {@link io.rccs.model.events.Topics#DELIVERIES}. */
+    public static final String DELIVERIES = "deliveries";
+    /** Outgoing to {@link io.rccs.model.events.Topics#DEVICE_EVENTS} (relay). */
+    public static final String DEVICE_EVENTS_OUT = "device-events-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#DEVICE_EVENTS} (command queue). */
+    public static final String DEVICE_EVENTS = "device-events";
+    /** Outgoing to {@link io.rccs.model.events.Topics#COMMAND_EVENTS} (command queue). */
+    public static final String COMMAND_EVENTS_OUT = "command-events-out";
+
+    private Channels() {
+    }
+}
