@@ -1,8 +1,10 @@
 package io.rccs.client;
 
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Iterator;
@@ -97,7 +99,12 @@ public final class RccsClient implements AutoCloseable {
             return client;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new RccsConnectException(wsUrl, "cannot open " + wsUrl + ": " + cause, cause);
+            String why = cause instanceof WebSocketHandshakeException handshake && handshake.getResponse() != null
+                    ? "the server answered the upgrade with HTTP " + handshake.getResponse().statusCode()
+                    : cause instanceof ConnectException && cause.getMessage() == null
+                            ? "connection refused (is anything listening?)"
+                            : String.valueOf(cause);
+            throw new RccsConnectException(wsUrl, "cannot open " + wsUrl + ": " + why, cause);
         } catch (TimeoutException e) {
             opening.cancel(true);
             throw new RccsConnectException(wsUrl, "cannot open " + wsUrl + ": no answer within " + limit, e);

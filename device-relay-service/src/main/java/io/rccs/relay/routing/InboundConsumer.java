@@ -1,22 +1,18 @@
 package io.rccs.relay.routing;
 
-import java.time.Duration;
-
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
+import io.rccs.common.EventConsumption;
 import io.rccs.common.ServerFrames;
-import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.ErrorCode;
-import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.ProtocolException;
 import io.rccs.relay.device.DeviceDirectory;
 import io.rccs.relay.device.DeviceLifecycle;
@@ -47,26 +43,7 @@ public class InboundConsumer {
 
     @Incoming(Channels.FRAMES_IN)
     public Uni<Void> consume(String json) {
-        CloudEvent event;
-        try {
-            event = CloudEvent.fromJson(json);
-        } catch (IllegalArgumentException malformed) {
-            Log.warnf("skipping a record that is not a CloudEvent: %s", malformed.getMessage());
-            return Uni.createFrom().voidItem();
-        }
-        return handle(event)
-                // transient failures (database, broker) are retried; what still fails is logged and skipped
-                .onFailure(failure -> !(failure instanceof IllegalArgumentException))
-                .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
-                .onFailure().recoverWithItem(failure -> {
-                    Log.errorf(failure, "giving up on event %s (%s)", event.id(), event.type());
-                    metrics.counter("rccs_inbound_failed_total").increment();
-                    return null;
-                });
-    }
-
-    private Uni<Void> handle(CloudEvent event) {
-        return Uni.createFrom().deferred(() -> switch (event.type()) {
+        return EventConsumption.consume(json, metrics, event -> switch (event.type()) {
             case EventTypes.FRAME_RECEIVED -> frame(event.data(InboundFrame.class));
             case EventTypes.CONNECTION_CLOSED -> lifecycle.closed(event.data(ConnectionClosed.class));
             default -> Uni.createFrom().voidItem();
