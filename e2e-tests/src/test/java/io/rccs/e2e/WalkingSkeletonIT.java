@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -196,6 +197,48 @@ class WalkingSkeletonIT {
         client.send(new Frame(Frame.VERSION, "p1", "ping", null, null, null, null, System.currentTimeMillis(), null));
         client.await(type("pong").and(corr("p1")), WAIT);
         assertThat(client.isOpen()).as("connection still open").isTrue();
+    }
+
+    @Test
+    @DisplayName("f) commands survive a restart of the command queue, and a submit made while it is down is not lost")
+    void commandsSurviveACommandQueueRestart() throws Exception {
+        String control = System.getenv("RCCS_E2E_CONTROL");
+        Assumptions.assumeTrue(control != null && !control.isBlank(), "RCCS_E2E_CONTROL (the rccs script) is not set");
+        String desktopId = deviceId(Stack.ALICE, "desktop3");
+        String mobileId = deviceId(Stack.ALICE, "mobile3");
+
+        RccsClient firstVisit = connect(0, Stack.ALICE);
+        assertWelcome(firstVisit.hello(desktopId, "Alice's third desktop", "desktop", List.of(), WAIT), desktopId);
+        firstVisit.close();
+        RccsClient mobile = connect(1, Stack.ALICE);
+        assertWelcome(mobile.hello(mobileId, "Alice's phone", "mobile", List.of(), WAIT), mobileId);
+        awaitPresence(mobile, desktopId, "offline");
+
+        Frame before = mobile.send("command.submit", desktopId, Map.of("name", "before.restart"));
+        String beforeId = mobile.await(corr(before.id()).and(type("command.status")).and(payload("status", "QUEUED")), WAIT)
+                .payload().path("commandId").asText();
+
+        runControl(control, "service", "stop", "queue");
+        Frame during = mobile.send("command.submit", desktopId, Map.of("name", "while.down", "priority", "critical"));
+        runControl(control, "service", "start", "queue");
+        String duringId = mobile.await(corr(during.id()).and(type("command.status")).and(payload("status", "QUEUED")), WAIT)
+                .payload().path("commandId").asText();
+
+        RccsClient desktop = connect(0, Stack.ALICE);
+        assertWelcome(desktop.hello(desktopId, "Alice's third desktop", "desktop", List.of(), WAIT), desktopId);
+        Frame first = desktop.await(type("command"), WAIT);
+        Frame second = desktop.await(type("command"), WAIT);
+        assertThat(first.payload().path("commandId").asText()).as("the critical command comes first").isEqualTo(duringId);
+        assertThat(second.payload().path("commandId").asText()).isEqualTo(beforeId);
+    }
+
+    private static void runControl(String control, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(control);
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).inheritIO().start();
+        assertThat(process.waitFor(150, TimeUnit.SECONDS)).as("%s finished in time", command).isTrue();
+        assertThat(process.exitValue()).as("exit status of %s", command).isZero();
     }
 
     // ---------------------------------------------------------------------------------- helpers
