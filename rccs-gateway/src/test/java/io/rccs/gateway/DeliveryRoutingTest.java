@@ -1,0 +1,155 @@
+package io.rccs.gateway;
+
+import static io.rccs.gateway.GatewayTestSupport.INSTANCE;
+import static io.rccs.gateway.GatewayTestSupport.WAIT;
+import static io.rccs.gateway.GatewayTestSupport.awaitReady;
+import static io.rccs.gateway.GatewayTestSupport.connect;
+import static io.rccs.gateway.GatewayTestSupport.deviceId;
+import static io.rccs.gateway.GatewayTestSupport.hello;
+import static io.rccs.gateway.GatewayTestSupport.kafkaBootstrap;
+import static io.rccs.gateway.GatewayTestSupport.pingPong;
+import static io.rccs.gateway.GatewayTestSupport.subject;
+import static io.rccs.gateway.GatewayTestSupport.token;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.rccs.client.FrameMatcher;
+import io.rccs.client.RccsClient;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.presence.PresenceEntry;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.FrameType;
+
+/**
+ * The gateway reads its partition of rccs.deliveries (15 in the test profile) and writes each
+ * delivered frame to the device's connection here; deliveries for devices not here are dropped;
+ * a closeCode closes the connection with it.
+ */
+@QuarkusTest
+class DeliveryRoutingTest {
+
+    @TestHTTPResource("/v1/connect")
+    URI connect;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
+
+    @Inject
+    RedisDataSource redis;
+
+    private static DeliveriesProducer deliveries;
+
+    private String sub;
+
+    @BeforeAll
+    static void openProducer() {
+        deliveries = new DeliveriesProducer(kafkaBootstrap(), INSTANCE);
+    }
+
+    @AfterAll
+    static void closeProducer() {
+        if (deliveries != null) {
+            deliveries.close();
+        }
+    }
+
+    @BeforeEach
+    void gatewayReadsItsPartition() {
+        awaitReady(ready);
+        sub = subject(token("alice"));
+    }
+
+    /** Connects and says hello as {@code device}, then waits until its presence entry is in Redis; returns the connection id. */
+    private String online(RccsClient client, String device) {
+        hello(client, device);
+        String key = PresenceEntry.key(sub, device);
+        await().atMost(WAIT).until(() -> !redis.hash(String.class).hgetall(key).isEmpty());
+        Map<String, String> entry = redis.hash(String.class).hgetall(key);
+        assertThat(entry).containsEntry("gateway", Integer.toString(INSTANCE));
+        return entry.get("connectionId");
+    }
+
+    private static Frame message(String from, String text) {
+        return new Frame(Frame.VERSION, "m-" + UUID.randomUUID(), FrameType.MESSAGE.wire(), null, from, null, null,
+                System.currentTimeMillis(), FrameCodec.toPayload(Map.of("text", text)));
+    }
+
+    @Test
+    void aDeliveryReachesTheDevicesConnection() {
+        String device = deviceId("gw-route");
+        try (RccsClient client = connect(connect, "alice")) {
+            online(client, device);
+            Frame sent = message("other", "hi");
+            deliveries.send(Delivery.of(sub, device, sent));
+
+            Frame received = client.await(FrameMatcher.id(sent.id()), WAIT);
+            assertThat(received.type()).isEqualTo("message");
+            assertThat(received.from()).isEqualTo("other");
+            assertThat(received.payload().path("text").asText()).isEqualTo("hi");
+            assertThat(client.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void deliveriesForDevicesNotHereAreDroppedHarmlessly() {
+        String device = deviceId("gw-route");
+        try (RccsClient client = connect(connect, "alice")) {
+            String connectionId = online(client, device);
+
+            Frame forAbsent = message("other", "not for you");
+            deliveries.send(Delivery.of(sub, deviceId("gw-absent"), forAbsent));
+            // the same device id under another user is another device
+            Frame forOtherUser = message("other", "wrong user");
+            deliveries.send(Delivery.of("someone-else", device, forOtherUser));
+            // addressed to a previous connection of this device
+            Frame forOldConnection = message("other", "stale");
+            deliveries.send(Delivery.toConnection(sub, device, "not-" + connectionId, forOldConnection));
+            deliveries.sendRaw(sub + "/" + device, "this is not a cloud event");
+            // then one that is for this connection: once it arrives, everything before it was handled
+            Frame forMe = message("other", "after the others");
+            deliveries.send(Delivery.toConnection(sub, device, connectionId, forMe));
+
+            client.await(FrameMatcher.id(forMe.id()), WAIT);
+            assertThat(client.received()).extracting(Frame::id)
+                    .doesNotContain(forAbsent.id(), forOtherUser.id(), forOldConnection.id());
+            assertThat(client.nothingMatching(FrameMatcher.id(forAbsent.id())
+                    .or(FrameMatcher.id(forOtherUser.id()))
+                    .or(FrameMatcher.id(forOldConnection.id())), Duration.ofSeconds(1))).isTrue();
+            assertThat(client.isOpen()).isTrue();
+            pingPong(client);
+        }
+    }
+
+    @Test
+    void aDeliveryWithACloseCodeClosesTheConnection() throws Exception {
+        String device = deviceId("gw-route");
+        try (RccsClient client = connect(connect, "alice")) {
+            online(client, device);
+            Frame last = message("other", "bye");
+            deliveries.send(new Delivery(sub, device, null, last, 4409));
+
+            assertThat(client.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(4409);
+            // the frame is written before the close
+            assertThat(client.received()).extracting(Frame::id).contains(last.id());
+            // and the device is no longer present
+            await().atMost(WAIT).until(() -> !redis.key().exists(PresenceEntry.key(sub, device)));
+        }
+    }
+}
