@@ -42,7 +42,7 @@ public record Frame(int v, String id, String type, String to, String from, Strin
     }
 
     public FrameType frameType() {
-        return FrameType.fromWire(type).orElseThrow(() -> new IllegalStateException("unknown frame type " + type));
+        return FrameType.fromWire(type).orElseThrow(() -> new IllegalArgumentException("unknown frame type " + type));
     }
 
     public boolean is(FrameType frameType) {
