@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.fail;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.rccs.model.events.CommandEvent;
 import io.rccs.model.events.Delivery;
@@ -23,8 +24,8 @@ import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.CommandAck;
 import io.rccs.model.protocol.payload.CommandStatus;
 import io.rccs.model.protocol.payload.CommandSubmit;
-import io.rccs.queue.KafkaTestSupport.Keyed;
-import io.rccs.queue.KafkaTestSupport.Tail;
+import io.rccs.testsupport.KafkaTestKit.Keyed;
+import io.rccs.testsupport.KafkaTestKit.Tail;
 
 /**
  * One user with a sender device S (online at {@link KafkaTestSupport#GATEWAY}) and a target device

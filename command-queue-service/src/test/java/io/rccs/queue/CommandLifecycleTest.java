@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.CommandEvent;
@@ -19,7 +20,7 @@ import io.rccs.model.events.Delivery;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.CommandDelivery;
 import io.rccs.model.protocol.payload.CommandStatus;
-import io.rccs.queue.KafkaTestSupport.Keyed;
+import io.rccs.testsupport.KafkaTestKit.Keyed;
 
 /**
  * SPEC 3.3: commands for an offline device are stored (once per submit id), delivered critical

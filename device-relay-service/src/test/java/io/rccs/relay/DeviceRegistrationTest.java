@@ -17,6 +17,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.Delivery;
@@ -26,8 +27,8 @@ import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Welcome;
-import io.rccs.relay.KafkaTestSupport.Keyed;
-import io.rccs.relay.KafkaTestSupport.Tail;
+import io.rccs.testsupport.KafkaTestKit.Keyed;
+import io.rccs.testsupport.KafkaTestKit.Tail;
 
 /** hello: the device is registered once, welcomed on its connection, and announced on rccs.device.events. */
 @QuarkusTest

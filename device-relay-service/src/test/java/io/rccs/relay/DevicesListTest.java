@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.Delivery;
@@ -23,7 +24,7 @@ import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Devices;
 import io.rccs.model.protocol.payload.Devices.DeviceInfo;
 import io.rccs.model.protocol.payload.DevicesList;
-import io.rccs.relay.KafkaTestSupport.Tail;
+import io.rccs.testsupport.KafkaTestKit.Tail;
 
 /** devices.list: the user's devices with live presence from Redis, filtered as asked. */
 @QuarkusTest

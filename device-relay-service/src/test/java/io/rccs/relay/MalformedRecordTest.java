@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.CloudEvent;
@@ -23,7 +24,7 @@ import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Welcome;
-import io.rccs.relay.KafkaTestSupport.Tail;
+import io.rccs.testsupport.KafkaTestKit.Tail;
 
 /** A poison record on rccs.frames.in is skipped: the partition it sits on keeps flowing. */
 @QuarkusTest

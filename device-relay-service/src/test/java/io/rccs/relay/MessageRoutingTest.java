@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.Delivery;
@@ -28,7 +29,7 @@ import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.ErrorPayload;
 import io.rccs.model.protocol.payload.Presence;
-import io.rccs.relay.KafkaTestSupport.Tail;
+import io.rccs.testsupport.KafkaTestKit.Tail;
 
 /** message frames reach the user's own devices only: one target, all others, or a clear error. */
 @QuarkusTest

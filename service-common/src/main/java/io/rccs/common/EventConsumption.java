@@ -31,8 +31,13 @@ public final class EventConsumption {
                 .onFailure(failure -> !(failure instanceof IllegalArgumentException))
                 .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(5)
                 .onFailure().recoverWithItem(failure -> {
-                    Log.errorf(failure, "giving up on event %s (%s)", event.id(), event.type());
-                    metrics.counter("rccs_events_skipped_total", "reason", "failed").increment();
+                    if (failure instanceof IllegalArgumentException malformed) { // bad data: retrying cannot help
+                        Log.warnf("skipping event %s (%s): %s", event.id(), event.type(), malformed.getMessage());
+                        metrics.counter("rccs_events_skipped_total", "reason", "malformed").increment();
+                    } else {
+                        Log.errorf(failure, "giving up on event %s (%s)", event.id(), event.type());
+                        metrics.counter("rccs_events_skipped_total", "reason", "failed").increment();
+                    }
                     return null;
                 });
     }

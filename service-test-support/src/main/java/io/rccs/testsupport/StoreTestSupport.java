@@ -1,4 +1,4 @@
-package io.rccs.relay;
+package io.rccs.testsupport;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
