@@ -79,6 +79,31 @@ class DevicesListTest {
         }
     }
 
+    @Test
+    void aUserWithFortyDevicesOnlineIsListedAndToldOfPresenceInFull() {
+        KafkaTestSupport.awaitRelayReady();
+        String user = unique("many");
+        List<String> devices = java.util.stream.IntStream.range(0, 40).mapToObj(n -> unique("dev" + n)).toList();
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            for (String device : devices) {
+                StoreTestSupport.online(redis, user, device, "conn-" + device, GATEWAY);
+                sendFrame(user, device, "conn-" + device, hello("h-" + device, device, "desktop"));
+            }
+            String last = devices.get(devices.size() - 1);
+            deliveries.await("welcome of the last device", frameFor(user, last, FrameType.WELCOME));
+            // the last hello fans a presence frame out to the 39 others, each looked up in Redis
+            deliveries.awaitCount("presence of the last device at the others", d -> user.equals(d.userId())
+                    && !last.equals(d.deviceId()) && d.frame() != null && d.frame().is(FrameType.PRESENCE)
+                    && last.equals(d.frame().payload().path("deviceId").asText()), 39);
+
+            Map<String, DeviceInfo> all = list(deliveries, user, last, "conn-" + last, new DevicesList(null, null, null));
+            assertThat(all).containsOnlyKeys(devices);
+            assertThat(all.values()).allSatisfy(info -> assertThat(info.presence()).isEqualTo("online"));
+        } finally {
+            devices.forEach(device -> StoreTestSupport.offline(redis, user, device));
+        }
+    }
+
     /** Sends devices.list and returns the answer (which must answer it on the asking connection) by device id. */
     private static Map<String, DeviceInfo> list(Tail<Delivery> deliveries, String user, String device, String connection,
             DevicesList filter) {

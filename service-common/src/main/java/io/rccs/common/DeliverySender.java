@@ -65,6 +65,7 @@ public class DeliverySender {
             return Uni.createFrom().voidItem();
         }
         return Uni.join().all(deviceIds.stream().map(deviceId -> toDevice(userId, deviceId, frame)).toList())
+                .usingConcurrencyOf(PresenceReader.MAX_CONCURRENT_LOOKUPS)
                 .andFailFast().replaceWithVoid();
     }
 

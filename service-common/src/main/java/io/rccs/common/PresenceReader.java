@@ -14,6 +14,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class PresenceReader {
 
+    /** Lookups one fan-out (a user's devices) may have in flight: a user has 20 devices or more. */
+    public static final int MAX_CONCURRENT_LOOKUPS = 8;
+
     private final ReactiveHashCommands<String, String, String> hashes;
 
     public PresenceReader(ReactiveRedisDataSource redis) {

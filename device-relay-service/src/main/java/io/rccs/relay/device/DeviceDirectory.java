@@ -49,6 +49,6 @@ public class DeviceDirectory {
         List<Uni<DeviceInfo>> lookups = devices.stream()
                 .map(device -> presence.find(device.userId, device.deviceId).map(entry -> device.toInfo(entry.isPresent())))
                 .toList();
-        return Uni.join().all(lookups).andFailFast();
+        return Uni.join().all(lookups).usingConcurrencyOf(PresenceReader.MAX_CONCURRENT_LOOKUPS).andFailFast();
     }
 }
