@@ -8,6 +8,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.rccs.model.events.CloudEvent;
@@ -31,14 +32,16 @@ public class DeliverySender {
 
     private final MutinyEmitter<String> deliveries;
     private final PresenceReader presence;
-    private final MeterRegistry metrics;
+    private final Counter sent;
+    private final Counter offline;
     private final String source;
 
     public DeliverySender(@Channel(Channels.DELIVERIES_OUT) MutinyEmitter<String> deliveries, PresenceReader presence,
             MeterRegistry metrics, @ConfigProperty(name = "quarkus.application.name") String application) {
         this.deliveries = deliveries;
         this.presence = presence;
-        this.metrics = metrics;
+        this.sent = metrics.counter("rccs_deliveries_total", "outcome", "sent");
+        this.offline = metrics.counter("rccs_deliveries_total", "outcome", "offline");
         this.source = "/" + application;
     }
 
@@ -46,7 +49,7 @@ public class DeliverySender {
     public Uni<Optional<PresenceEntry>> toDevice(String userId, String deviceId, Frame frame) {
         return presence.find(userId, deviceId).call(entry -> {
             if (entry.isEmpty()) {
-                metrics.counter("rccs_deliveries_total", "outcome", "offline").increment();
+                offline.increment();
                 Log.debugf("device %s/%s is offline, %s %s not delivered", userId, deviceId, frame.type(), frame.id());
                 return Uni.createFrom().voidItem();
             }
@@ -82,7 +85,7 @@ public class DeliverySender {
                 .withKey(key)
                 .withPartition(gateway)
                 .build();
-        metrics.counter("rccs_deliveries_total", "outcome", "sent").increment();
+        sent.increment();
         return deliveries.sendMessage(Message.of(event.toJson()).addMetadata(metadata));
     }
 }

@@ -7,6 +7,9 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.rccs.common.ServerFrames;
@@ -14,6 +17,7 @@ import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.CommandEvent;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
+import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
@@ -50,7 +54,7 @@ public class CommandStore {
         String corr = in.frame().id();
         return commands.findBySubmit(in.userId(), in.deviceId(), corr).chain(existing -> {
             if (existing != null) { // a resend: answer with the command it already made
-                return outbox(statusFrame(existing, corr, existing.senderDevice)).replaceWith(Optional.<Frame>empty());
+                return outbox(statusFrame(existing, corr)).replaceWith(Optional.<Frame>empty());
             }
             return devices.listByUser(in.userId()).chain(known -> {
                 String to = in.frame().to();
@@ -114,7 +118,7 @@ public class CommandStore {
      */
     @WithTransaction
     public Uni<Integer> dispatchOpen(String userId, String deviceId, boolean redeliver) {
-        return devices.findById(io.rccs.model.events.Topics.deviceKey(userId, deviceId)).chain(device -> commands.lockOpen(userId)
+        return devices.findById(Topics.deviceKey(userId, deviceId)).chain(device -> commands.lockOpen(userId)
                 .chain(open -> {
                     Instant now = Instant.now();
                     Uni<Void> work = Uni.createFrom().voidItem();
@@ -233,15 +237,16 @@ public class CommandStore {
                 command.version, command.lastError);
         String key = command.commandId.toString();
         CloudEvent event = CloudEvent.of(EventTypes.COMMAND_STATUS, "/command-queue-service", key, data);
-        return outbox(statusFrame(command, corr, command.senderDevice))
+        return outbox(statusFrame(command, corr))
                 .call(() -> outbox(OutboxEntry.of(OutboxEntry.COMMAND_EVENT, command.userId, key, event.toJson())))
                 .replaceWithVoid();
     }
 
-    private static OutboxEntry statusFrame(Command command, String corr, String toDevice) {
+    /** The command's current status, for the device that submitted it. */
+    private static OutboxEntry statusFrame(Command command, String corr) {
         var status = new io.rccs.model.protocol.payload.CommandStatus(command.commandId.toString(), command.status.name(),
                 command.targetDevice, command.attempt, parse(command.result), command.lastError);
-        return OutboxEntry.of(OutboxEntry.DEVICE_FRAME, command.userId, toDevice,
+        return OutboxEntry.of(OutboxEntry.DEVICE_FRAME, command.userId, command.senderDevice,
                 FrameCodec.encode(ServerFrames.of(FrameType.COMMAND_STATUS, corr, status)));
     }
 
@@ -252,10 +257,10 @@ public class CommandStore {
                 .withFrom(command.senderDevice);
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode parse(String json) {
+    private static JsonNode parse(String json) {
         try {
             return json == null ? null : FrameCodec.mapper().readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored JSON is always valid", e);
         }
     }

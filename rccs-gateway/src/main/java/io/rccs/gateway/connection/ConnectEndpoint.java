@@ -128,7 +128,6 @@ public class ConnectEndpoint {
         }
         return presence.online(connection)
                 .call(previous -> previous
-                        .filter(entry -> entry.gateway() != config.instance() || !entry.connectionId().equals(connection.connectionId()))
                         .filter(entry -> entry.gateway() != config.instance())
                         // the device was connected to another gateway: that one closes its old connection
                         .map(entry -> deliveries.send(entry.gateway(), new Delivery(entry.userId(), entry.deviceId(),

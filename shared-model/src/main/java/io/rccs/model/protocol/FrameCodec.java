@@ -2,7 +2,6 @@ package io.rccs.model.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonParser;
@@ -149,13 +148,9 @@ public final class FrameCodec {
         }
     }
 
-    /** A record (or map) as a payload object. */
+    /** A record or a map as a payload object (null: an empty one). */
     public static ObjectNode toPayload(Object value) {
         return value == null ? MAPPER.createObjectNode() : MAPPER.valueToTree(value);
-    }
-
-    public static ObjectNode toPayload(Map<String, ?> fields) {
-        return MAPPER.valueToTree(fields);
     }
 
     /** Encodes a frame as one compact JSON text. */
