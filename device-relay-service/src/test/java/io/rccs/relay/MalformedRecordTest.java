@@ -9,6 +9,7 @@ import static io.rccs.relay.KafkaTestSupport.sendFrame;
 import static io.rccs.relay.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
@@ -19,14 +20,20 @@ import io.rccs.testsupport.StoreTestSupport;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.DeadLetter;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Welcome;
+import io.rccs.relay.routing.InboundConsumer;
+import io.rccs.testsupport.KafkaTestKit;
 import io.rccs.testsupport.KafkaTestKit.Tail;
 
-/** A poison record on rccs.frames.in is skipped: the partition it sits on keeps flowing. */
+/**
+ * A poison record on rccs.frames.in goes to rccs.dead-letters, with its reason and where it was; the
+ * partition it sits on keeps flowing.
+ */
 @QuarkusTest
 class MalformedRecordTest {
 
@@ -39,7 +46,8 @@ class MalformedRecordTest {
         String user = unique("user");
         String device = unique("desk");
         String connection = unique("conn");
-        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY);
+                Tail<KafkaTestKit.Keyed> deadLetters = KafkaTestSupport.events(Topics.DEAD_LETTERS)) {
             // same key as the hello below, so they share its partition
             send(Topics.FRAMES_IN, user, "this is not JSON {");
             send(Topics.FRAMES_IN, user, "{\"hello\":\"world\"}");
@@ -54,6 +62,21 @@ class MalformedRecordTest {
             Delivery welcome = deliveries.await("welcome after the poison records", frameFor(user, device, FrameType.WELCOME));
             assertThat(welcome.frame().corr()).isEqualTo("hello-after-poison");
             assertThat(payload(welcome.frame(), Welcome.class).deviceId()).isEqualTo(device);
+
+            List<DeadLetter> letters = deadLetters.awaitCount("dead letters of the poison records",
+                    event -> user.equals(event.key()) && EventTypes.DEAD_LETTER.equals(event.event().type()), 5)
+                    .stream().map(event -> event.data(DeadLetter.class)).toList();
+            assertThat(letters).extracting(DeadLetter::value)
+                    .contains("this is not JSON {", "{\"hello\":\"world\"}", "[1,2,3]");
+            assertThat(letters).allSatisfy(letter -> {
+                assertThat(letter.topic()).isEqualTo(Topics.FRAMES_IN);
+                assertThat(letter.consumer()).isEqualTo(InboundConsumer.CONSUMER);
+                assertThat(letter.offset()).isNotNegative();
+                assertThat(letter.error()).isNotBlank();
+            });
+            assertThat(letters).extracting(DeadLetter::reason).containsOnly(DeadLetter.MALFORMED, DeadLetter.REJECTED);
+            assertThat(letters).filteredOn(letter -> letter.value() != null && letter.value().contains("not a frame object"))
+                    .extracting(DeadLetter::reason).containsExactly(DeadLetter.REJECTED);
         } finally {
             StoreTestSupport.offline(redis, user, device);
         }

@@ -136,14 +136,23 @@ class MessageRoutingTest {
     }
 
     @Test
-    void aMessageToAnOfflineDeviceOfTheUserIsUnavailable() {
+    void aMessageToAnOfflineDeviceOfTheUserIsStoredWithoutAnErrorAndDeliveredWhenItConnects() {
         try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
             String id = unique("msg");
             sendFrame(user, laptop, laptopConn, clientFrame(id, FrameType.MESSAGE, tablet, Map.of("text", "wake up")));
 
-            ErrorPayload error = assertError(deliveries, id, ErrorCode.UNAVAILABLE);
-            assertThat(error.retryable()).isTrue();
-            assertThat(deliveries.all(frameFor(user, tablet, FrameType.MESSAGE))).isEmpty();
+            deliveries.assertNone("an error for the sender or a delivery to the offline tablet",
+                    frameFor(user, laptop, FrameType.ERROR).or(frameFor(user, tablet, FrameType.MESSAGE)), QUIET);
+
+            String connection = unique("conn");
+            StoreTestSupport.online(redis, user, tablet, connection, GATEWAY);
+            present.add(new String[] { user, tablet });
+            sendFrame(user, tablet, connection, hello(unique("hello"), tablet, "mobile"));
+            Delivery delivered = deliveries.await("the stored message after the tablet's welcome",
+                    frameFor(user, tablet, FrameType.MESSAGE).and(d -> id.equals(d.frame().id())));
+            assertThat(delivered.frame().from()).isEqualTo(laptop);
+            assertThat(delivered.frame().seq()).isPositive();
+            assertThat(delivered.connectionId()).as("a replay answers the connection that said hello").isEqualTo(connection);
         }
     }
 

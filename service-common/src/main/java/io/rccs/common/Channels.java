@@ -18,6 +18,11 @@ public final class Channels {
     /** Outgoing to {@link io.rccs.model.events.Topics#COMMAND_EVENTS} (command queue). */
     public static final String COMMAND_EVENTS_OUT = "command-events-out";
 
+    /** Outgoing to {@link io.rccs.model.events.Topics#DEAD_LETTERS} (every service). */
+    public static final String DEAD_LETTERS_OUT = "dead-letters-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#DEVICE_EVENTS} for the relay's device cache (a group per instance). */
+    public static final String DEVICE_EVENTS_CACHE = "device-events-cache";
+
     private Channels() {
     }
 }

@@ -1,5 +1,9 @@
 package io.rccs.common;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,14 +35,21 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class DeliverySender {
 
+    /**
+     * Deliveries one service may have handed to the producer and not yet seen acknowledged: a batch
+     * of messages or a replay is sent all at once and awaited together, not one broker round trip each.
+     */
+    public static final int MAX_PENDING = 16_384;
+
     private final MutinyEmitter<String> deliveries;
     private final PresenceReader presence;
     private final Counter sent;
     private final Counter offline;
     private final String source;
 
-    public DeliverySender(@Channel(Channels.DELIVERIES_OUT) MutinyEmitter<String> deliveries, PresenceReader presence,
-            MeterRegistry metrics, @ConfigProperty(name = "quarkus.application.name") String application) {
+    public DeliverySender(
+            @Channel(Channels.DELIVERIES_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = MAX_PENDING) MutinyEmitter<String> deliveries,
+            PresenceReader presence, MeterRegistry metrics, @ConfigProperty(name = "quarkus.application.name") String application) {
         this.deliveries = deliveries;
         this.presence = presence;
         this.sent = metrics.counter("rccs_deliveries_total", "outcome", "sent");
@@ -50,7 +62,7 @@ public class DeliverySender {
         return presence.find(userId, deviceId).call(entry -> {
             if (entry.isEmpty()) {
                 offline.increment();
-                Log.debugf("device %s/%s is offline, %s %s not delivered", userId, deviceId, frame.type(), frame.id());
+                Log.debugf("device %s/%s is offline, %s not delivered", userId, deviceId, frame.type());
                 return Uni.createFrom().voidItem();
             }
             return send(entry.get().gateway(), Delivery.of(userId, deviceId, frame));
@@ -62,14 +74,22 @@ public class DeliverySender {
         return send(gateway, Delivery.toConnection(userId, deviceId, connectionId, frame));
     }
 
-    /** Delivers the same frame to several devices of one user; offline ones are skipped. */
-    public Uni<Void> toDevices(String userId, java.util.Collection<String> deviceIds, Frame frame) {
+    /**
+     * Delivers the same frame to several devices of one user: one presence round trip for all of them,
+     * then every delivery at once; offline ones are skipped.
+     */
+    public Uni<Void> toDevices(String userId, Collection<String> deviceIds, Frame frame) {
         if (deviceIds.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.join().all(deviceIds.stream().map(deviceId -> toDevice(userId, deviceId, frame)).toList())
-                .usingConcurrencyOf(PresenceReader.MAX_CONCURRENT_LOOKUPS)
-                .andFailFast().replaceWithVoid();
+        return presence.findAll(userId, deviceIds).chain(online -> {
+            offline.increment(deviceIds.size() - online.size());
+            List<Uni<Void>> sends = new ArrayList<>(online.size());
+            for (PresenceEntry entry : online.values()) {
+                sends.add(send(entry.gateway(), Delivery.of(userId, entry.deviceId(), frame)));
+            }
+            return all(sends);
+        });
     }
 
     /** Answers the connection an inbound frame came from. */
@@ -77,7 +97,7 @@ public class DeliverySender {
         return toConnection(to.userId(), to.deviceId(), to.connectionId(), to.gateway(), frame);
     }
 
-    /** Sends a delivery to a gateway's partition, waiting for the broker's acknowledgement. */
+    /** Hands a delivery to the producer; completes when the broker has acknowledged it. */
     public Uni<Void> send(int gateway, Delivery delivery) {
         String key = Topics.deviceKey(delivery.userId(), delivery.deviceId());
         CloudEvent event = CloudEvent.of(EventTypes.DELIVERY, source, key, delivery);
@@ -87,5 +107,24 @@ public class DeliverySender {
                 .build();
         sent.increment();
         return deliveries.sendMessage(Message.of(event.toJson()).addMetadata(metadata));
+    }
+
+    /** Presence of several devices of one user, one round trip. */
+    public Uni<Map<String, PresenceEntry>> presence(String userId, Collection<String> deviceIds) {
+        return presence.findAll(userId, deviceIds);
+    }
+
+    /**
+     * Waits for all the sends, which were all handed to the producer at once: the producer keeps them
+     * in order per partition, so order per device holds without a broker round trip each.
+     */
+    public static Uni<Void> all(List<Uni<Void>> sends) {
+        if (sends.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        if (sends.size() == 1) {
+            return sends.get(0);
+        }
+        return Uni.join().all(sends).andCollectFailures().replaceWithVoid();
     }
 }

@@ -4,14 +4,14 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
-import io.rccs.common.EventConsumption;
 import io.rccs.common.PresenceReader;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.EventConsumption;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.Frame;
@@ -32,24 +32,28 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class CommandFrameConsumer {
 
+    /** The consumer's name in dead letters and metrics: its group. */
+    public static final String CONSUMER = "command-queue";
+
     private final CommandStore store;
     private final OutboxPublisher outbox;
     private final PresenceReader presence;
     private final DeliverySender deliveries;
-    private final MeterRegistry metrics;
+    private final EventConsumption consumption;
 
     public CommandFrameConsumer(CommandStore store, OutboxPublisher outbox, PresenceReader presence,
-            DeliverySender deliveries, MeterRegistry metrics) {
+            DeliverySender deliveries, EventConsumption consumption) {
         this.store = store;
         this.outbox = outbox;
         this.presence = presence;
         this.deliveries = deliveries;
-        this.metrics = metrics;
+        this.consumption = consumption;
     }
 
     @Incoming(Channels.FRAMES_IN)
-    public Uni<Void> consume(String json) {
-        return EventConsumption.consume(json, metrics, event -> EventTypes.FRAME_RECEIVED.equals(event.type())
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        // frames of one user in order, users in parallel; a batch's offsets commit once all of it is done
+        return consumption.consume(CONSUMER, records, event -> EventTypes.FRAME_RECEIVED.equals(event.type())
                 ? frame(event.data(InboundFrame.class))
                 : Uni.createFrom().voidItem());
     }

@@ -2,11 +2,11 @@ package io.rccs.queue.directory;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.Channels;
-import io.rccs.common.EventConsumption;
+import io.rccs.common.consumption.EventConsumption;
 import io.rccs.model.events.DeviceEvent;
 import io.rccs.model.events.EventTypes;
 import io.rccs.queue.command.CommandStore;
@@ -20,21 +20,26 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class DeviceEventConsumer {
 
+    /** The consumer's name in dead letters and metrics: its group. */
+    public static final String CONSUMER = "command-queue-devices";
+
     private final DeviceDirectory directory;
     private final CommandStore commands;
     private final OutboxPublisher outbox;
-    private final MeterRegistry metrics;
+    private final EventConsumption consumption;
 
-    public DeviceEventConsumer(DeviceDirectory directory, CommandStore commands, OutboxPublisher outbox, MeterRegistry metrics) {
+    public DeviceEventConsumer(DeviceDirectory directory, CommandStore commands, OutboxPublisher outbox,
+            EventConsumption consumption) {
         this.directory = directory;
         this.commands = commands;
         this.outbox = outbox;
-        this.metrics = metrics;
+        this.consumption = consumption;
     }
 
     @Incoming(Channels.DEVICE_EVENTS)
-    public Uni<Void> consume(String json) {
-        return EventConsumption.consume(json, metrics, event -> {
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        // events of one device in order (the key), devices in parallel
+        return consumption.consume(CONSUMER, records, event -> {
             DeviceEvent device = event.data(DeviceEvent.class);
             Uni<Void> recorded = directory.record(device);
             if (!EventTypes.DEVICE_ONLINE.equals(event.type())) {

@@ -46,9 +46,7 @@ public class DeviceDirectory {
         if (devices.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        List<Uni<DeviceInfo>> lookups = devices.stream()
-                .map(device -> presence.find(device.userId, device.deviceId).map(entry -> device.toInfo(entry.isPresent())))
-                .toList();
-        return Uni.join().all(lookups).usingConcurrencyOf(PresenceReader.MAX_CONCURRENT_LOOKUPS).andFailFast();
+        return presence.findAll(devices.get(0).userId, devices.stream().map(device -> device.deviceId).toList())
+                .map(online -> devices.stream().map(device -> device.toInfo(online.containsKey(device.deviceId))).toList());
     }
 }

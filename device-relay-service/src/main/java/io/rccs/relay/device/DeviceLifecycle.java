@@ -1,11 +1,15 @@
 package io.rccs.relay.device;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.PresenceReader;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.ReliableSteps;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
@@ -16,62 +20,92 @@ import io.rccs.model.protocol.payload.Hello;
 import io.rccs.model.protocol.payload.Presence;
 import io.rccs.model.protocol.payload.Welcome;
 import io.rccs.relay.RelayConfig;
+import io.rccs.relay.inbox.InboxStore;
+import io.rccs.relay.inbox.InboxStore.Replay;
 import io.smallrye.mutiny.Uni;
 
 /**
- * A device connects (hello) or disconnects: register it, welcome it, tell the user's other devices
- * and the other services (rccs.device.events).
+ * A device connects (hello) or disconnects: register it, welcome it and replay its inbox, tell the
+ * user's other devices and the other services (rccs.device.events). Each step is retried on its
+ * own until it succeeds, so a database or broker outage delays a hello but never loses it, and a
+ * retry does not repeat the steps before it (one welcome per hello).
  */
 @ApplicationScoped
 public class DeviceLifecycle {
 
     private final DeviceRegistry registry;
+    private final DeviceCache cache;
+    private final InboxStore inbox;
     private final DeliverySender deliveries;
     private final PresenceReader presence;
     private final DeviceEventPublisher events;
+    private final ReliableSteps steps;
     private final RelayConfig config;
     private final MeterRegistry metrics;
 
-    public DeviceLifecycle(DeviceRegistry registry, DeliverySender deliveries, PresenceReader presence,
-            DeviceEventPublisher events, RelayConfig config, MeterRegistry metrics) {
+    public DeviceLifecycle(DeviceRegistry registry, DeviceCache cache, InboxStore inbox, DeliverySender deliveries,
+            PresenceReader presence, DeviceEventPublisher events, ReliableSteps steps, RelayConfig config, MeterRegistry metrics) {
         this.registry = registry;
+        this.cache = cache;
+        this.inbox = inbox;
         this.deliveries = deliveries;
         this.presence = presence;
         this.events = events;
+        this.steps = steps;
         this.config = config;
         this.metrics = metrics;
     }
 
     public Uni<Void> hello(InboundFrame in) throws ProtocolException {
         Hello hello = FrameCodec.validPayload(in.frame(), Hello.class);
-        return registry.register(in.userId(), hello).chain(registration -> {
+        Long lastSeq = hello.resume() == null ? null : hello.resume().lastSeq();
+        return steps.untilDone("hello registration", () -> registry.register(in.userId(), hello)).chain(registration -> {
             Device device = registration.device();
+            cache.invalidate(in.userId());
             if (registration.created()) {
                 metrics.counter("rccs_devices_registered_total").increment();
             }
-            // resume and replay come with the message inbox; until then nothing is replayed
-            Welcome welcome = new Welcome(in.connectionId(), device.deviceId, device.trusted,
-                    (int) config.heartbeat().toSeconds(), false, 0);
-            Uni<Void> registered = registration.created()
-                    ? events.publish(EventTypes.DEVICE_REGISTERED, device, true, in.connectionId(), in.gateway())
-                    : Uni.createFrom().voidItem();
-            // the welcome goes out first: the online event makes other services send to the device
-            return deliveries.reply(in, ServerFrames.of(FrameType.WELCOME, in.frame().id(), welcome))
-                    .chain(() -> registered)
-                    .chain(() -> events.publish(EventTypes.DEVICE_ONLINE, device, true, in.connectionId(), in.gateway()))
-                    .chain(() -> tellOthers(device, "online"));
+            // a pending device is sent nothing but pairing frames: no inbox for it
+            Uni<Replay> replay = device.trusted
+                    ? steps.untilDone("hello inbox replay", () -> inbox.replay(in.userId(), device.deviceId, lastSeq,
+                            config.inbox().maxEntries()))
+                    : Uni.createFrom().item(new Replay(false, 0, List.of()));
+            // welcome, then the replay, then (after this record) live traffic: all on one partition, in order
+            return replay.chain(missed -> steps.untilDone("hello welcome", () -> welcome(in, device, missed)))
+                    .chain(() -> steps.untilDone("hello events", () -> announce(in, registration)))
+                    .chain(() -> steps.untilDone("hello presence", () -> tellOthers(device, "online")));
         });
     }
 
+    private Uni<Void> welcome(InboundFrame in, Device device, Replay replay) {
+        Welcome welcome = new Welcome(in.connectionId(), device.deviceId, device.trusted,
+                (int) config.heartbeat().toSeconds(), replay.resumed(), replay.missed());
+        List<Uni<Void>> sends = new ArrayList<>(replay.frames().size() + 1);
+        sends.add(deliveries.reply(in, ServerFrames.of(FrameType.WELCOME, in.frame().id(), welcome)));
+        for (String frame : replay.frames()) {
+            sends.add(deliveries.reply(in, FrameCodec.decodeServerFrame(frame)));
+        }
+        return DeliverySender.all(sends);
+    }
+
+    private Uni<Void> announce(InboundFrame in, DeviceRegistry.Registration registration) {
+        Device device = registration.device();
+        Uni<Void> registered = registration.created()
+                ? events.publish(EventTypes.DEVICE_REGISTERED, device, true, in.connectionId(), in.gateway())
+                : Uni.createFrom().voidItem();
+        return registered.chain(() -> events.publish(EventTypes.DEVICE_ONLINE, device, true, in.connectionId(), in.gateway()));
+    }
+
     public Uni<Void> closed(ConnectionClosed closed) {
-        return presence.find(closed.userId(), closed.deviceId()).chain(current -> {
+        return steps.untilDone("close presence", () -> presence.find(closed.userId(), closed.deviceId())).chain(current -> {
             if (current.isPresent()) {
                 return Uni.createFrom().voidItem(); // a newer connection of the device is live: still online
             }
-            return registry.seen(closed.userId(), closed.deviceId()).chain(device -> device == null
-                    ? Uni.createFrom().voidItem()
-                    : events.publish(EventTypes.DEVICE_OFFLINE, device, false, closed.connectionId(), closed.gateway())
-                            .chain(() -> tellOthers(device, "offline")));
+            return steps.untilDone("close last seen", () -> registry.seen(closed.userId(), closed.deviceId()))
+                    .chain(device -> device == null ? Uni.createFrom().voidItem()
+                            : steps.untilDone("close events", () -> events.publish(EventTypes.DEVICE_OFFLINE, device, false,
+                                    closed.connectionId(), closed.gateway()))
+                                    .chain(() -> steps.untilDone("close presence push", () -> tellOthers(device, "offline"))));
         });
     }
 
@@ -81,9 +115,7 @@ public class DeviceLifecycle {
             return Uni.createFrom().voidItem();
         }
         Presence payload = new Presence(changed.deviceId, state, changed.lastSeen.toEpochMilli());
-        return registry.list(changed.userId).chain(devices -> deliveries.toDevices(changed.userId, devices.stream()
-                .filter(other -> other.trusted && !other.deviceId.equals(changed.deviceId))
-                .map(other -> other.deviceId)
-                .toList(), ServerFrames.of(FrameType.PRESENCE, null, payload)));
+        return cache.of(changed.userId).chain(devices -> deliveries.toDevices(changed.userId,
+                devices.trustedExcept(changed.deviceId), ServerFrames.of(FrameType.PRESENCE, null, payload)));
     }
 }

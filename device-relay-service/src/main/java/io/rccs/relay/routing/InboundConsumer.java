@@ -1,14 +1,19 @@
 package io.rccs.relay.routing;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
-import io.rccs.common.EventConsumption;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.EventConsumption;
+import io.rccs.common.consumption.EventConsumption.Event;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
@@ -16,38 +21,79 @@ import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.ProtocolException;
 import io.rccs.relay.device.DeviceDirectory;
 import io.rccs.relay.device.DeviceLifecycle;
+import io.rccs.relay.inbox.InboxRouter;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Consumes rccs.frames.in (group device-relay) and handles the frame types the relay owns. The
- * offset is committed only after the handler's Uni completes, so a crash replays the frame; every
- * handler is safe to run twice (registration is an upsert, answers are idempotent for the client).
+ * Consumes rccs.frames.in (group device-relay) a batch at a time. The batch is cut into runs of
+ * consecutive records: a run of {@code message}/{@code ack} frames goes through the inbox in one
+ * transaction ({@link InboxRouter}); any other run is handled per user, users in parallel and each
+ * user's records in order. Runs follow each other, so every user's frames are handled in the order
+ * they were sent. The offsets are committed only once the whole batch is done (EventConsumption).
  */
 @ApplicationScoped
 public class InboundConsumer {
 
+    /** The consumer's name in dead letters and metrics: its group. */
+    public static final String CONSUMER = "device-relay";
+
     private final DeviceLifecycle lifecycle;
     private final DeviceDirectory directory;
-    private final MessageRouter messages;
+    private final InboxRouter inbox;
     private final DeliverySender deliveries;
+    private final EventConsumption consumption;
     private final MeterRegistry metrics;
 
-    public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, MessageRouter messages,
-            DeliverySender deliveries, MeterRegistry metrics) {
+    public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, InboxRouter inbox,
+            DeliverySender deliveries, EventConsumption consumption, MeterRegistry metrics) {
         this.lifecycle = lifecycle;
         this.directory = directory;
-        this.messages = messages;
+        this.inbox = inbox;
         this.deliveries = deliveries;
+        this.consumption = consumption;
         this.metrics = metrics;
     }
 
     @Incoming(Channels.FRAMES_IN)
-    public Uni<Void> consume(String json) {
-        return EventConsumption.consume(json, metrics, event -> switch (event.type()) {
+    public Uni<Void> consume(ConsumerRecords<String, String> records) {
+        return consumption.parse(CONSUMER, records).chain(this::inRuns);
+    }
+
+    private Uni<Void> inRuns(List<Event> events) {
+        Uni<Void> done = Uni.createFrom().voidItem();
+        List<Event> run = new ArrayList<>();
+        boolean inboxRun = false;
+        for (Event event : events) {
+            boolean forInbox = isInboxFrame(event);
+            if (!run.isEmpty() && forInbox != inboxRun) {
+                done = done.chain(runOf(List.copyOf(run), inboxRun));
+                run.clear();
+            }
+            run.add(event);
+            inboxRun = forInbox;
+        }
+        if (!run.isEmpty()) {
+            done = done.chain(runOf(List.copyOf(run), inboxRun));
+        }
+        return done;
+    }
+
+    private java.util.function.Supplier<Uni<? extends Void>> runOf(List<Event> run, boolean inboxRun) {
+        return inboxRun ? () -> inbox.route(CONSUMER, run) : () -> consumption.inOrderPerKey(CONSUMER, run, this::handle);
+    }
+
+    /** Peeks at the frame type without mapping the event (an unreadable one goes the per-record way). */
+    private static boolean isInboxFrame(Event event) {
+        return EventTypes.FRAME_RECEIVED.equals(event.type()) && event.event().data() != null
+                && InboxRouter.routes(event.event().data().path("frame").path("type").asText(null));
+    }
+
+    private Uni<Void> handle(Event event) {
+        return switch (event.type()) {
             case EventTypes.FRAME_RECEIVED -> frame(event.data(InboundFrame.class));
             case EventTypes.CONNECTION_CLOSED -> lifecycle.closed(event.data(ConnectionClosed.class));
             default -> Uni.createFrom().voidItem();
-        });
+        };
     }
 
     private Uni<Void> frame(InboundFrame in) {
@@ -55,13 +101,12 @@ public class InboundConsumer {
         try {
             return switch (in.frame().frameType()) {
                 case HELLO -> lifecycle.hello(in);
-                case MESSAGE -> messages.route(in);
                 case DEVICES_LIST -> directory.list(in);
                 case PAIR_START, PAIR_CLAIM, PAIR_APPROVE, PAIR_DENY, SESSION_OPEN, STATE_GET, STATE_PATCH,
                         HANDOFF_REQUEST, HANDOFF_ACCEPT, HANDOFF_REJECT ->
                     deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.UNAVAILABLE,
                             in.frame().type() + " is not available yet"));
-                default -> Uni.createFrom().voidItem(); // commands belong to the command queue; ack to the inbox (later)
+                default -> Uni.createFrom().voidItem(); // commands belong to the command queue
             };
         } catch (ProtocolException e) {
             return deliveries.reply(in, ServerFrames.error(in.frame().id(), e.code(), e.getMessage()));

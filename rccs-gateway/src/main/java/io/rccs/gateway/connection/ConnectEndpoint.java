@@ -12,6 +12,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.presence.PresenceWriter;
 import io.rccs.gateway.routing.InboundPublisher;
@@ -133,13 +134,31 @@ public class ConnectEndpoint {
                         .map(entry -> deliveries.send(entry.gateway(), new Delivery(entry.userId(), entry.deviceId(),
                                 entry.connectionId(), null, CloseCodes.REPLACED)))
                         .orElse(Uni.createFrom().voidItem()))
-                .chain(() -> publish(connection, frame));
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> helloNotRecorded(connection, frame, failure))
+                .chain(recorded -> connection.saidHello() ? publish(connection, frame) : Uni.createFrom().voidItem());
+    }
+
+    /** Presence could not be written (Redis unreachable): the client is told to say hello again. */
+    private Uni<Void> helloNotRecorded(DeviceConnection connection, Frame frame, Throwable failure) {
+        Log.warnf("hello of %s not recorded: %s", connection.connectionId(), Failures.describe(failure));
+        connections.unbind(connection);
+        connection.helloFailed();
+        long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
+            if (!connection.saidHello()) {
+                sender.close(connection, CloseCodes.HELLO_TIMEOUT, "no hello within " + config.helloTimeout().toSeconds() + " s");
+            }
+        });
+        connection.timers(helloTimer, connection.expiryTimer());
+        sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "presence is unavailable: send hello again shortly");
+        return Uni.createFrom().voidItem();
     }
 
     private Uni<Void> publish(DeviceConnection connection, Frame frame) {
         return publisher.frame(connection, frame)
                 .onFailure().recoverWithUni(failure -> {
-                    Log.warnf("could not publish %s %s: %s", frame.type(), frame.id(), failure.getMessage());
+                    Log.warnf("could not publish a %s frame of %s: %s", frame.type(), connection.connectionId(),
+                            Failures.describe(failure));
                     sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, retry later");
                     return Uni.createFrom().voidItem();
                 });

@@ -12,6 +12,7 @@ public final class DeviceConnection {
     private final List<String> roles;
     private final RateLimiter rateLimiter;
     private volatile String deviceId;
+    private volatile long onlineSince;
     private long helloTimer = -1;
     private long expiryTimer = -1;
 
@@ -48,7 +49,18 @@ public final class DeviceConnection {
     }
 
     void helloReceived(String deviceId) {
+        this.onlineSince = System.currentTimeMillis();
         this.deviceId = deviceId;
+    }
+
+    /** The hello could not be recorded: the connection must say hello again. */
+    void helloFailed() {
+        this.deviceId = null;
+    }
+
+    /** When this connection said hello (epoch ms): the presence entry's {@code since}. */
+    public long onlineSince() {
+        return onlineSince;
     }
 
     RateLimiter rateLimiter() {

@@ -38,6 +38,11 @@ public class LocalConnections {
         return previous == connection ? null : previous;
     }
 
+    /** Undoes {@link #bind} after a hello that could not be recorded. */
+    void unbind(DeviceConnection connection) {
+        byDevice.remove(key(connection.userId(), connection.deviceId()), connection);
+    }
+
     /** Forgets a closed connection; true when it was still the device's current one. */
     boolean closed(DeviceConnection connection) {
         byConnectionId.remove(connection.connectionId());

@@ -1,7 +1,6 @@
 package io.rccs.gateway.presence;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.rccs.common.PresenceReader;
+import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.connection.DeviceConnection;
 import io.rccs.gateway.connection.LocalConnections;
@@ -18,10 +18,31 @@ import io.vertx.mutiny.core.Vertx;
 
 /**
  * Keeps this instance's devices in Redis presence. Each entry expires after two heartbeat
- * intervals unless refreshed, so the devices of a gateway that dies vanish on their own.
+ * intervals unless refreshed, so the devices of a gateway that dies vanish on their own. Every
+ * write is one script, so no crash can leave an entry half-written or without its expiry, and a
+ * refresh writes the whole entry again: after a Redis restart the devices come back by themselves.
  */
 @ApplicationScoped
 public class PresenceWriter {
+
+    // returns the entry it replaces (maybe another gateway's connection of the same device)
+    private static final String ONLINE = """
+            local previous = redis.call('HMGET', KEYS[1], 'userId', 'deviceId', 'connectionId', 'gateway', 'since')
+            redis.call('HSET', KEYS[1], 'userId', ARGV[1], 'deviceId', ARGV[2], 'connectionId', ARGV[3],
+                       'gateway', ARGV[4], 'since', ARGV[5])
+            redis.call('PEXPIRE', KEYS[1], ARGV[6])
+            return previous""";
+
+    // rewrites the entry unless a newer connection of the device owns it now
+    private static final String REFRESH = """
+            local owner = redis.call('HGET', KEYS[1], 'connectionId')
+            if owner and owner ~= ARGV[3] then
+              return 0
+            end
+            redis.call('HSET', KEYS[1], 'userId', ARGV[1], 'deviceId', ARGV[2], 'connectionId', ARGV[3],
+                       'gateway', ARGV[4], 'since', ARGV[5])
+            redis.call('PEXPIRE', KEYS[1], ARGV[6])
+            return 1""";
 
     // delete only if the entry is still this connection's: a newer connection of the device may own it now
     private static final String DELETE_IF_OWNED = """
@@ -31,15 +52,12 @@ public class PresenceWriter {
             return 0""";
 
     private final ReactiveRedisDataSource redis;
-    private final PresenceReader reader;
     private final LocalConnections connections;
     private final GatewayConfig config;
     private final Duration ttl;
 
-    public PresenceWriter(ReactiveRedisDataSource redis, PresenceReader reader, LocalConnections connections,
-            GatewayConfig config, Vertx vertx) {
+    public PresenceWriter(ReactiveRedisDataSource redis, LocalConnections connections, GatewayConfig config, Vertx vertx) {
         this.redis = redis;
-        this.reader = reader;
         this.connections = connections;
         this.config = config;
         this.ttl = config.heartbeat().multipliedBy(2);
@@ -48,16 +66,7 @@ public class PresenceWriter {
 
     /** Writes the device's entry and returns the one it replaced (maybe on another gateway). */
     public Uni<Optional<PresenceEntry>> online(DeviceConnection connection) {
-        String key = PresenceEntry.key(connection.userId(), connection.deviceId());
-        Map<String, String> fields = Map.of(
-                "userId", connection.userId(),
-                "deviceId", connection.deviceId(),
-                "connectionId", connection.connectionId(),
-                "gateway", Integer.toString(config.instance()),
-                "since", Long.toString(System.currentTimeMillis()));
-        return reader.find(connection.userId(), connection.deviceId())
-                .call(() -> redis.hash(String.class).hset(key, fields))
-                .call(() -> redis.key().pexpire(key, ttl));
+        return write(ONLINE, connection).map(previous -> PresenceReader.parse(connection.userId(), connection.deviceId(), previous));
     }
 
     public Uni<Void> offline(DeviceConnection connection) {
@@ -65,11 +74,16 @@ public class PresenceWriter {
         return redis.execute("EVAL", DELETE_IF_OWNED, "1", key, connection.connectionId()).replaceWithVoid();
     }
 
+    private Uni<io.vertx.mutiny.redis.client.Response> write(String script, DeviceConnection connection) {
+        return redis.execute("EVAL", script, "1", PresenceEntry.key(connection.userId(), connection.deviceId()),
+                connection.userId(), connection.deviceId(), connection.connectionId(), Integer.toString(config.instance()),
+                Long.toString(connection.onlineSince()), Long.toString(ttl.toMillis()));
+    }
+
     private void refreshAll() {
         for (DeviceConnection connection : connections.devices()) {
-            redis.key().pexpire(PresenceEntry.key(connection.userId(), connection.deviceId()), ttl)
-                    .subscribe().with(ignored -> {
-                    }, failure -> Log.warnf("presence refresh of %s failed: %s", connection.deviceId(), failure.getMessage()));
+            write(REFRESH, connection).subscribe().with(ignored -> {
+            }, failure -> Log.debugf("presence refresh of %s failed: %s", connection.connectionId(), Failures.describe(failure)));
         }
     }
 }

@@ -18,6 +18,9 @@ public final class EventTypes {
     /** {@link Topics#COMMAND_EVENTS}: a command changed status ({@link CommandEvent}). */
     public static final String COMMAND_STATUS = "io.rccs.command.status.v1";
 
+    /** {@link Topics#DEAD_LETTERS}: a record no consumer can process ({@link DeadLetter}). */
+    public static final String DEAD_LETTER = "io.rccs.dead-letter.v1";
+
     private EventTypes() {
     }
 }

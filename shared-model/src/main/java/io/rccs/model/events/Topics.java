@@ -22,6 +22,12 @@ public final class Topics {
     /** Every command lifecycle transition. Key: command id (order per command). */
     public static final String COMMAND_EVENTS = "rccs.command.events";
 
+    /**
+     * Records a consumer can never process (not a valid event, or one that breaks a rule for good),
+     * with the reason and where they came from. Key: the original record's key.
+     */
+    public static final String DEAD_LETTERS = "rccs.dead-letters";
+
     private Topics() {
     }
 

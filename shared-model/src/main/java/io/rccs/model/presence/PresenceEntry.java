@@ -12,7 +12,12 @@ public record PresenceEntry(String userId, String deviceId, String connectionId,
 
     public static final String KEY_PREFIX = "rccs:presence:";
 
+    /**
+     * {@code rccs:presence:{user}:device}. The braces make the user a Redis Cluster hash tag, so all of
+     * a user's entries share a slot and one script can read them in one round trip; they also keep a
+     * {@code :} inside an id from making two devices' keys collide.
+     */
     public static String key(String userId, String deviceId) {
-        return KEY_PREFIX + userId + ":" + deviceId;
+        return KEY_PREFIX + "{" + userId + "}:" + deviceId;
     }
 }

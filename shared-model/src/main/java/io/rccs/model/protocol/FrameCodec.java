@@ -75,8 +75,9 @@ public final class FrameCodec {
         }
         ObjectNode object = (ObjectNode) root;
         String id = textField(object, "id", null);
-        if (id == null || id.isEmpty() || id.length() > Frame.MAX_ID_LENGTH) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, "id must be a string of 1.." + Frame.MAX_ID_LENGTH + " characters");
+        if (id == null || id.isEmpty() || id.length() > Frame.MAX_ID_LENGTH || Payload.hasControlCharacter(id)) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "id must be a string of 1.." + Frame.MAX_ID_LENGTH
+                    + " characters without control characters");
         }
         try {
             return decodeEnvelope(object, id);
@@ -111,6 +112,10 @@ public final class FrameCodec {
             throw new ProtocolException(ErrorCode.BAD_FRAME, "to must be a device id of 1.." + Frame.MAX_ID_LENGTH + " characters");
         }
         String corr = textField(object, "corr", id);
+        if (corr != null && (corr.length() > Frame.MAX_ID_LENGTH || Payload.hasControlCharacter(corr))) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "corr must be a frame id of at most " + Frame.MAX_ID_LENGTH
+                    + " characters without control characters");
+        }
         JsonNode ts = object.get("ts");
         if (ts != null && !ts.isIntegralNumber()) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, "ts must be epoch milliseconds");

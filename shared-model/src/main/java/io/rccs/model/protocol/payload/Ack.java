@@ -6,6 +6,6 @@ import io.rccs.model.protocol.ProtocolException;
 public record Ack(Long upTo) implements Payload {
     @Override
     public void validate() throws ProtocolException {
-        Payload.require(upTo != null && upTo >= 0, "payload.upTo must be a sequence number >= 0");
+        Payload.require(upTo != null && upTo >= 0 && upTo <= Hello.MAX_SEQ, "payload.upTo must be a sequence number >= 0");
     }
 }

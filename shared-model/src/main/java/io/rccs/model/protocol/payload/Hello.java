@@ -12,6 +12,12 @@ public record Hello(String deviceId, String name, String kind, String platform, 
     public static final Set<String> KINDS = Set.of("desktop", "mobile", "web", "service");
     public static final int MAX_DEVICE_ID = 64;
     public static final int MAX_CAPABILITIES = 64;
+    public static final int MAX_NAME = 128;
+    /** platform and appVersion: the relay's columns are VARCHAR(64). */
+    public static final int MAX_PLATFORM = 64;
+    public static final int MAX_APP_VERSION = 64;
+    /** Sequence numbers stay exact in every JSON client (JavaScript's Number.MAX_SAFE_INTEGER). */
+    public static final long MAX_SEQ = 9_007_199_254_740_991L;
 
     /** The last sequence number the device saw, so the server can replay what came after it. */
     public record Resume(Long lastSeq) {
@@ -25,12 +31,15 @@ public record Hello(String deviceId, String name, String kind, String platform, 
     public void validate() throws ProtocolException {
         Payload.requireText(deviceId, "deviceId", MAX_DEVICE_ID);
         Payload.require(deviceId.matches("[A-Za-z0-9._:-]+"), "payload.deviceId may hold only letters, digits and . _ : -");
-        Payload.requireText(name, "name", 128);
+        Payload.requireText(name, "name", MAX_NAME);
+        Payload.optionalText(platform, "platform", MAX_PLATFORM);
+        Payload.optionalText(appVersion, "appVersion", MAX_APP_VERSION);
         Payload.require(kind != null && KINDS.contains(kind), "payload.kind must be one of " + KINDS);
         Payload.require(capabilities.size() <= MAX_CAPABILITIES, "at most " + MAX_CAPABILITIES + " capabilities");
         for (String capability : capabilities) {
             Payload.requireText(capability, "capabilities[]", 64);
         }
-        Payload.require(resume == null || resume.lastSeq() == null || resume.lastSeq() >= 0, "payload.resume.lastSeq must be >= 0");
+        Payload.require(resume == null || resume.lastSeq() == null || (resume.lastSeq() >= 0 && resume.lastSeq() <= MAX_SEQ),
+                "payload.resume.lastSeq must be 0.." + MAX_SEQ);
     }
 }

@@ -18,6 +18,27 @@ public interface Payload {
 
     static void requireText(String value, String field, int maxLength) throws ProtocolException {
         require(value != null && !value.isBlank(), "payload." + field + " is required");
+        optionalText(value, field, maxLength);
+    }
+
+    /**
+     * A text that may be absent but, when present, fits its column: at most {@code maxLength}
+     * characters and no control characters (PostgreSQL refuses NUL, logs are forged with line breaks).
+     */
+    static void optionalText(String value, String field, int maxLength) throws ProtocolException {
+        if (value == null) {
+            return;
+        }
         require(value.length() <= maxLength, "payload." + field + " is longer than " + maxLength + " characters");
+        require(!hasControlCharacter(value), "payload." + field + " must not contain control characters");
+    }
+
+    static boolean hasControlCharacter(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

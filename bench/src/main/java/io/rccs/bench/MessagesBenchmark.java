@@ -1,0 +1,201 @@
+package io.rccs.bench;
+
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * {@code messages}: device-to-device routing latency through both gateways and Kafka, one step per
+ * offered rate. Each step sends at its rate for the warm-up, keeps sending for the measured window,
+ * then waits for stragglers; only the measured window's messages are recorded.
+ */
+final class MessagesBenchmark {
+
+    private static final int CONNECT_PARALLELISM = 8;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
+    private final MessagesOptions options;
+
+    MessagesBenchmark(MessagesOptions options) {
+        this.options = options;
+    }
+
+    void run() {
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        RunTracker run = new RunTracker(runId);
+        MachineInfo machine = MachineInfo.current();
+        Instant startedAt = Instant.now();
+        printPlan(runId, machine);
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
+        KeycloakUsers keycloak = new KeycloakUsers(http, options.keycloak(), options.adminUser(), options.adminPassword());
+        DeviceConnector connector = new DeviceConnector(http, options.gateways(), keycloak);
+        List<BenchUser> users = IntStream.rangeClosed(1, options.maxUsers())
+                .mapToObj(number -> new BenchUser(BenchUser.nameOf(number), run)).toList();
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("bench-timer"));
+        ProcessCpu cpu = new ProcessCpu(options.stateDir());
+        try {
+            connect(users, connector, "connecting");
+            timers.scheduleAtFixedRate(() -> flushAcks(users), 100, 100, TimeUnit.MILLISECONDS);
+            OpenLoopDriver driver = new OpenLoopDriver(run, new MessageText(runId, options.frameBytes()));
+            List<StepResult> results = new ArrayList<>();
+            for (int index = 0; index < options.rates().size(); index++) {
+                int rate = options.rates().get(index);
+                StepTracker step = new StepTracker(index, rate, options.usersFor(rate), options.warmupSeconds(),
+                        options.durationSeconds());
+                Instant stepEnds = Instant.now().plusSeconds(options.warmupSeconds() + options.durationSeconds()
+                        + options.drainSeconds() + 60L);
+                List<BenchUser> stale = users.stream().filter(user -> user.needsReconnect(stepEnds)).toList();
+                if (!stale.isEmpty()) {
+                    connect(stale, connector, "reconnecting (token about to expire or socket closed)");
+                }
+                StepResult result = runStep(step, users.subList(0, step.users), driver, cpu, timers, run);
+                results.add(result);
+                printStep(result);
+            }
+            MessagesReport report = new MessagesReport(options, machine, runId, startedAt, run.foreignMessages(), results);
+            List<Path> written = report.write();
+            System.out.println();
+            System.out.print(report.consoleTables());
+            System.out.println();
+            if (run.foreignMessages() > 0) {
+                System.out.println("ignored " + run.foreignMessages() + " messages of earlier runs (replayed after welcome)");
+            }
+            written.forEach(path -> System.out.println("wrote " + path));
+        } finally {
+            timers.shutdownNow();
+            users.forEach(BenchUser::close);
+            lingerForCloseFrames();
+        }
+    }
+
+    /** A moment for the close frames to go out, so the gateways see clean closes rather than resets. */
+    private static void lingerForCloseFrames() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private StepResult runStep(StepTracker step, List<BenchUser> senders, OpenLoopDriver driver, ProcessCpu cpu,
+            ScheduledExecutorService timers, RunTracker run) {
+        System.out.printf(Locale.ROOT, "%d msg/s with %d users: %d s warm-up, %d s measured ...%n", step.rate, step.users,
+                options.warmupSeconds(), options.durationSeconds());
+        run.begin(step);
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        long measureStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
+        long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
+        // CPU is sampled at the window's edges by the timer, not by the driver, which may be running late
+        ScheduledFuture<ProcessCpu.Snapshot> before = timers.schedule(cpu::snapshot, measureStart - System.nanoTime(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<ProcessCpu.Snapshot> after = timers.schedule(cpu::snapshot, measureEnd - System.nanoTime(), TimeUnit.NANOSECONDS);
+        long progressNanos = PROGRESS_EVERY.toNanos();
+        ScheduledFuture<?> progress = timers.scheduleAtFixedRate(() -> printProgress(step, senders, start),
+                progressNanos, progressNanos, TimeUnit.NANOSECONDS);
+
+        Histogram sendLag = driver.drive(step, senders, start);
+
+        long drainDeadline = Math.max(System.nanoTime(), measureEnd) + TimeUnit.SECONDS.toNanos(options.drainSeconds());
+        while (!step.settled() && System.nanoTime() < drainDeadline) {
+            pause(20);
+        }
+        step.close();
+        progress.cancel(false);
+        try {
+            return StepResult.of(step, options.durationSeconds(), sendLag, cpu.secondsBetween(before.get(), after.get()));
+        } catch (ExecutionException e) {
+            throw new BenchException("cannot read CPU times: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted", e);
+        }
+    }
+
+    /** Connects (or reconnects) users a few at a time, so Keycloak and the gateways are not flooded. */
+    private static void connect(List<BenchUser> users, DeviceConnector connector, String what) {
+        long started = System.nanoTime();
+        System.out.printf(Locale.ROOT, "%s %d users (%d sockets) ...%n", what, users.size(), users.size() * 2);
+        ExecutorService pool = Executors.newFixedThreadPool(CONNECT_PARALLELISM, daemon("bench-connect"));
+        try {
+            List<Future<?>> pending = users.stream().<Future<?>>map(user -> pool.submit(() -> user.connect(connector))).toList();
+            for (Future<?> connecting : pending) {
+                connecting.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof BenchException bench ? bench : new BenchException("cannot connect: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted while connecting", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        System.out.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    private static void flushAcks(List<BenchUser> users) {
+        try {
+            users.forEach(BenchUser::flushAcks);
+        } catch (RuntimeException e) {
+            // a failing flush must not cancel the periodic task: the next one tries again
+            System.err.println("[bench] ack flush failed: " + e);
+        }
+    }
+
+    private static void printProgress(StepTracker step, List<BenchUser> senders, long start) {
+        long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+        int queued = senders.stream().mapToInt(BenchUser::queuedFrames).sum();
+        System.out.printf(Locale.ROOT, "  %3d s: measured sent %d, delivered %d, errors %s, frames queued in the client %d%n",
+                elapsed, step.sent(), step.delivered(), ResultTables.errors(step.errors()), queued);
+    }
+
+    private void printPlan(String runId, MachineInfo machine) {
+        System.out.printf(Locale.ROOT, "rccs-bench messages, run %s%n", runId);
+        System.out.printf(Locale.ROOT, "  machine   %s (client and stack share it)%n", machine.describe());
+        System.out.printf(Locale.ROOT, "  receivers %s   senders %s%n", options.gateways().get(0), options.gateways().get(1));
+        System.out.printf(Locale.ROOT, "  rates     %s msg/s; %d s warm-up + %d s measured each; %d-byte frames%n",
+                options.rates(), options.warmupSeconds(), options.durationSeconds(), options.frameBytes());
+        System.out.printf(Locale.ROOT, "  users     %s%n", options.rates().stream()
+                .map(rate -> rate + " msg/s: " + options.usersFor(rate)).toList());
+        System.out.printf(Locale.ROOT, "  CPU from  %s%n", options.stateDir().resolve("pids"));
+    }
+
+    private static void printStep(StepResult r) {
+        System.out.printf(Locale.ROOT, "  => sent %d, delivered %d (%s), duplicates %d, errors %s; ms p50 %s p90 %s p99 %s p99.9 %s max %s%n",
+                r.sent(), r.delivered(), Numbers.percent(r.deliveredRatio()), r.duplicates(), ResultTables.errors(r.errors()),
+                Numbers.millis(r.p50Ms()), Numbers.millis(r.p90Ms()), Numbers.millis(r.p99Ms()), Numbers.millis(r.p999Ms()),
+                Numbers.millis(r.maxMs()));
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted", e);
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package io.rccs.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The two result tables (latency and delivery; CPU seconds per process), as rows of cells, and
+ * how to print them aligned for a terminal or as Markdown for docs/benchmarks.md.
+ */
+final class ResultTables {
+
+    private ResultTables() {
+    }
+
+    static List<List<String>> latency(List<StepResult> results) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("msg/s", "users", "sent", "delivered", "delivered/sent", "dup", "errors",
+                "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "send lag p99/max ms"));
+        for (StepResult r : results) {
+            rows.add(List.of(String.valueOf(r.rate()), String.valueOf(r.users()), String.valueOf(r.sent()),
+                    String.valueOf(r.delivered()), Numbers.percent(r.deliveredRatio()), String.valueOf(r.duplicates()),
+                    errors(r.errors()), Numbers.millis(r.p50Ms()), Numbers.millis(r.p90Ms()), Numbers.millis(r.p99Ms()),
+                    Numbers.millis(r.p999Ms()), Numbers.millis(r.maxMs()),
+                    Numbers.millis(r.sendLagP99Ms()) + " / " + Numbers.millis(r.sendLagMaxMs())));
+        }
+        return rows;
+    }
+
+    static List<List<String>> cpu(List<StepResult> results) {
+        List<String> processes = StepResult.processNames(results);
+        List<List<String>> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("msg/s"));
+        header.addAll(processes);
+        rows.add(header);
+        for (StepResult r : results) {
+            List<String> row = new ArrayList<>(List.of(String.valueOf(r.rate())));
+            processes.forEach(name -> row.add(Numbers.seconds(r.cpuSeconds().get(name))));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    static String errors(Map<String, Long> errors) {
+        return errors.isEmpty() ? "0"
+                : errors.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    static String aligned(List<List<String>> rows) {
+        int[] widths = new int[rows.get(0).size()];
+        rows.forEach(row -> {
+            for (int i = 0; i < row.size(); i++) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        });
+        StringBuilder text = new StringBuilder();
+        for (List<String> row : rows) {
+            for (int i = 0; i < row.size(); i++) {
+                String cell = row.get(i);
+                // numbers read best right-aligned; the header and every column here are numeric
+                text.append(i == 0 ? "" : "  ").append(" ".repeat(widths[i] - cell.length())).append(cell);
+            }
+            text.append('\n');
+        }
+        return text.toString();
+    }
+
+    static String markdown(List<List<String>> rows) {
+        StringBuilder text = new StringBuilder();
+        for (int r = 0; r < rows.size(); r++) {
+            text.append("| ").append(String.join(" | ", rows.get(r))).append(" |\n");
+            if (r == 0) {
+                text.append("|").append("---:|".repeat(rows.get(0).size())).append('\n');
+            }
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,112 @@
+package io.rccs.relay.inbox;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.rccs.common.DeliverySender;
+import io.rccs.common.consumption.Failures;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.presence.PresenceEntry;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.relay.RelayConfig;
+import io.rccs.relay.inbox.InboxStore.Due;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+
+/**
+ * The inbox's two timers. Redelivery: entries sent to a connected device and not acknowledged
+ * within the timeout are sent again (a delivery lost between the services and the socket must not
+ * wait for a reconnect); a device found offline is left until its next hello. Retention: entries
+ * past the age or count limit are removed, and the cursor remembers how far, for {@code missed}.
+ * Both are safe with several relay instances (rows claimed with SKIP LOCKED, deletes idempotent).
+ */
+@ApplicationScoped
+public class InboxMaintenance {
+
+    /** Devices one sweep claims at most. */
+    static final int SWEEP_DEVICES = 200;
+    /** Devices one trim pass handles at most. */
+    static final int TRIM_DEVICES = 1000;
+
+    private final InboxStore store;
+    private final DeliverySender deliveries;
+    private final RelayConfig config;
+    private final Vertx vertx;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicBoolean trimming = new AtomicBoolean();
+    private final Counter redelivered;
+    private final Counter trimmed;
+
+    public InboxMaintenance(InboxStore store, DeliverySender deliveries, RelayConfig config, Vertx vertx, MeterRegistry metrics) {
+        this.store = store;
+        this.deliveries = deliveries;
+        this.config = config;
+        this.vertx = vertx;
+        this.redelivered = metrics.counter("rccs_inbox_redelivered_total");
+        this.trimmed = metrics.counter("rccs_inbox_trimmed_total");
+    }
+
+    void start(@Observes StartupEvent started) {
+        vertx.setPeriodic(config.inbox().redeliverySweep().toMillis(), ignored -> runOnce(sweeping, "redelivery sweep", this::sweep));
+        vertx.setPeriodic(config.inbox().trimInterval().toMillis(), ignored -> runOnce(trimming, "retention trim", this::trim));
+    }
+
+    private static void runOnce(AtomicBoolean running, String what, java.util.function.Supplier<Uni<?>> work) {
+        if (!running.compareAndSet(false, true)) {
+            return; // the previous run is still going
+        }
+        Uni.createFrom().deferred(work).eventually(() -> running.set(false)).subscribe().with(ignored -> {
+        }, failure -> Log.warnf("inbox %s failed (next run retries): %s", what, Failures.describe(failure)));
+    }
+
+    /** Sends again what connected devices have not acknowledged in time. */
+    Uni<Integer> sweep() {
+        return store.claimDue(config.inbox().redeliveryTimeout(), SWEEP_DEVICES).chain(due -> {
+            if (due.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            Map<String, List<Due>> byUser = new LinkedHashMap<>();
+            due.forEach(device -> byUser.computeIfAbsent(device.userId(), ignored -> new ArrayList<>()).add(device));
+            List<Uni<Void>> users = new ArrayList<>();
+            byUser.forEach((userId, devices) -> users.add(deliveries.presence(userId, devices.stream().map(Due::deviceId).toList())
+                    .chain(online -> resend(devices, online))));
+            return DeliverySender.all(users).replaceWith(due.size());
+        });
+    }
+
+    private Uni<Void> resend(List<Due> devices, Map<String, PresenceEntry> online) {
+        List<Uni<Void>> work = new ArrayList<>();
+        for (Due device : devices) {
+            PresenceEntry where = online.get(device.deviceId());
+            if (where == null) {
+                work.add(store.awaitConnect(device));
+                continue;
+            }
+            work.add(store.framesAfter(device.userId(), device.deviceId(), device.ackedSeq(), config.inbox().maxEntries())
+                    .chain(frames -> {
+                        redelivered.increment(frames.size());
+                        List<Uni<Void>> sends = new ArrayList<>(frames.size());
+                        for (String frame : frames) {
+                            sends.add(deliveries.send(where.gateway(), Delivery.of(device.userId(), device.deviceId(),
+                                    FrameCodec.decodeServerFrame(frame))));
+                        }
+                        return DeliverySender.all(sends);
+                    }));
+        }
+        return DeliverySender.all(work);
+    }
+
+    Uni<Long> trim() {
+        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), TRIM_DEVICES).invoke(removed -> trimmed.increment(removed));
+    }
+}

@@ -1,0 +1,234 @@
+package io.rccs.relay.inbox;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.rccs.common.DeliverySender;
+import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.EventConsumption;
+import io.rccs.common.consumption.EventConsumption.Event;
+import io.rccs.common.consumption.Failures;
+import io.rccs.common.consumption.ReliableSteps;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.events.InboundFrame;
+import io.rccs.model.presence.PresenceEntry;
+import io.rccs.model.protocol.ErrorCode;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.ProtocolException;
+import io.rccs.model.protocol.payload.Ack;
+import io.rccs.relay.device.DeviceCache;
+import io.rccs.relay.device.DeviceCache.Known;
+import io.rccs.relay.device.DeviceCache.UserDevices;
+import io.rccs.relay.inbox.InboxStore.Entry;
+import io.rccs.relay.inbox.InboxStore.Stored;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Routes a run of {@code message} and {@code ack} frames (consecutive records of one batch) through
+ * the inbox: checks each against the cached device lists, stores every message for each target in
+ * one transaction (the sender's frame id making a resend a no-op), then delivers what was newly
+ * stored to the targets that are online, all sends at once. Stored before anything is sent: a
+ * device that is offline, or whose delivery is lost, gets the entry on its next hello or after the
+ * redelivery timeout.
+ */
+@ApplicationScoped
+public class InboxRouter {
+
+    private final InboxStore store;
+    private final DeviceCache devices;
+    private final DeliverySender deliveries;
+    private final ReliableSteps steps;
+    private final EventConsumption consumption;
+    private final Counter stored;
+    private final Counter duplicates;
+
+    public InboxRouter(InboxStore store, DeviceCache devices, DeliverySender deliveries, ReliableSteps steps,
+            EventConsumption consumption, MeterRegistry metrics) {
+        this.store = store;
+        this.devices = devices;
+        this.deliveries = deliveries;
+        this.steps = steps;
+        this.consumption = consumption;
+        this.stored = metrics.counter("rccs_inbox_entries_total", "outcome", "stored");
+        this.duplicates = metrics.counter("rccs_inbox_entries_total", "outcome", "duplicate");
+    }
+
+    /** The frame types this router owns. */
+    public static boolean routes(String frameType) {
+        return FrameType.MESSAGE.wire().equals(frameType) || FrameType.ACK.wire().equals(frameType);
+    }
+
+    /** What one run asks of the inbox, and what to tell senders. */
+    private static final class Plan {
+        final List<Entry> entries = new ArrayList<>();
+        final List<InboxStore.Ack> acks = new ArrayList<>();
+        final List<Uni<Void>> replies = new ArrayList<>();
+        final List<Event> rejected = new ArrayList<>();
+        final List<Throwable> reasons = new ArrayList<>();
+    }
+
+    public Uni<Void> route(String consumer, List<Event> run) {
+        List<InboundFrame> frames = new ArrayList<>(run.size());
+        List<Event> valid = new ArrayList<>(run.size());
+        List<Uni<Void>> malformed = new ArrayList<>();
+        for (Event event : run) {
+            try {
+                frames.add(event.data(InboundFrame.class));
+                valid.add(event);
+            } catch (IllegalArgumentException bad) {
+                malformed.add(consumption.reject(consumer, event, bad));
+            }
+        }
+        Set<String> users = new LinkedHashSet<>();
+        frames.forEach(in -> users.add(in.userId()));
+        return DeliverySender.all(malformed)
+                .chain(() -> steps.untilDone("inbox device lists", () -> deviceLists(users)))
+                .chain(known -> {
+                    Plan plan = plan(valid, frames, known);
+                    return DeliverySender.all(rejections(consumer, plan))
+                            .chain(() -> store(consumer, plan, valid, frames))
+                            .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies)));
+                });
+    }
+
+    private Uni<Map<String, UserDevices>> deviceLists(Set<String> users) {
+        List<String> ids = List.copyOf(users);
+        List<Uni<UserDevices>> loads = ids.stream().map(devices::of).toList();
+        return Uni.join().all(loads).andFailFast().map(lists -> {
+            Map<String, UserDevices> byUser = new LinkedHashMap<>();
+            for (int i = 0; i < ids.size(); i++) {
+                byUser.put(ids.get(i), lists.get(i));
+            }
+            return byUser;
+        });
+    }
+
+    private Plan plan(List<Event> events, List<InboundFrame> frames, Map<String, UserDevices> known) {
+        Plan plan = new Plan();
+        for (int i = 0; i < frames.size(); i++) {
+            InboundFrame in = frames.get(i);
+            UserDevices mine = known.get(in.userId());
+            Known sender = mine.find(in.deviceId());
+            try {
+                if (in.frame().is(FrameType.ACK)) {
+                    Ack ack = FrameCodec.validPayload(in.frame(), Ack.class);
+                    if (sender != null && sender.trusted()) {
+                        plan.acks.add(new InboxStore.Ack(in.userId(), in.deviceId(), ack.upTo()));
+                    }
+                    continue;
+                }
+                if (sender == null || !sender.trusted()) {
+                    plan.replies.add(error(in, ErrorCode.NOT_TRUSTED, "this device is not trusted yet: pair it first"));
+                    continue;
+                }
+                Frame delivered = in.frame().withFrom(in.deviceId());
+                String to = in.frame().to();
+                if (to == null) {
+                    for (String target : mine.trustedExcept(in.deviceId())) {
+                        plan.entries.add(new Entry(in.userId(), target, in.deviceId(), in.frame().id(), delivered));
+                    }
+                    continue;
+                }
+                Known target = mine.find(to);
+                if (target == null) {
+                    plan.replies.add(error(in, ErrorCode.NOT_FOUND, "you have no device '" + to + "'"));
+                } else if (!target.trusted()) {
+                    plan.replies.add(error(in, ErrorCode.NOT_TRUSTED, "device '" + to + "' is not trusted"));
+                } else {
+                    plan.entries.add(new Entry(in.userId(), to, in.deviceId(), in.frame().id(), delivered));
+                }
+            } catch (ProtocolException e) {
+                plan.replies.add(error(in, e.code(), e.getMessage()));
+            } catch (RuntimeException bad) {
+                plan.rejected.add(events.get(i));
+                plan.reasons.add(bad);
+            }
+        }
+        return plan;
+    }
+
+    private List<Uni<Void>> rejections(String consumer, Plan plan) {
+        List<Uni<Void>> sends = new ArrayList<>();
+        for (int i = 0; i < plan.rejected.size(); i++) {
+            sends.add(consumption.reject(consumer, plan.rejected.get(i), plan.reasons.get(i)));
+        }
+        return sends;
+    }
+
+    /**
+     * Stores the run in one transaction. Should the run break a rule of the database for good (it
+     * should not: the gateway checks lengths and characters), each frame is stored on its own and the
+     * one that breaks it is dead-lettered, so the rest still get through.
+     */
+    private Uni<List<Stored>> store(String consumer, Plan plan, List<Event> events, List<InboundFrame> frames) {
+        return steps.untilDone("inbox append", () -> store.append(plan.entries, plan.acks))
+                .onFailure(Failures::isPermanent).recoverWithUni(failure -> oneByOne(consumer, plan, events, frames));
+    }
+
+    private Uni<List<Stored>> oneByOne(String consumer, Plan plan, List<Event> events, List<InboundFrame> frames) {
+        List<Stored> all = new ArrayList<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (int i = 0; i < events.size(); i++) {
+            Event event = events.get(i);
+            InboundFrame in = frames.get(i);
+            List<Entry> mine = plan.entries.stream()
+                    .filter(entry -> entry.userId().equals(in.userId()) && entry.senderDevice().equals(in.deviceId())
+                            && entry.frameId().equals(in.frame().id()))
+                    .toList();
+            List<InboxStore.Ack> acks = plan.acks.stream()
+                    .filter(ack -> in.frame().is(FrameType.ACK) && ack.userId().equals(in.userId()) && ack.deviceId().equals(in.deviceId()))
+                    .toList();
+            chain = chain.chain(() -> steps.untilDone("inbox append one", () -> store.append(mine, acks))
+                    .invoke(all::addAll).replaceWithVoid()
+                    .onFailure().recoverWithUni(failure -> consumption.reject(consumer, event, failure)));
+        }
+        return chain.replaceWith(all);
+    }
+
+    /** Sends every newly stored entry to its device if it is online, and the refusals, all at once. */
+    private Uni<Void> deliver(List<Stored> result, List<Uni<Void>> replies) {
+        Map<String, Map<String, List<Stored>>> byUserAndDevice = new LinkedHashMap<>();
+        for (Stored entry : result) {
+            if (entry.created()) {
+                stored.increment();
+                byUserAndDevice.computeIfAbsent(entry.entry().userId(), ignored -> new LinkedHashMap<>())
+                        .computeIfAbsent(entry.entry().deviceId(), ignored -> new ArrayList<>()).add(entry);
+            } else {
+                duplicates.increment(); // the first copy was delivered, or will be by the redelivery sweep
+            }
+        }
+        List<Uni<Void>> lookups = new ArrayList<>(byUserAndDevice.size());
+        byUserAndDevice.forEach((userId, byDevice) -> lookups.add(deliveries.presence(userId, byDevice.keySet())
+                .chain(online -> sendToOnline(userId, byDevice, online))));
+        List<Uni<Void>> all = new ArrayList<>(lookups);
+        all.addAll(replies);
+        return DeliverySender.all(all);
+    }
+
+    private Uni<Void> sendToOnline(String userId, Map<String, List<Stored>> byDevice, Map<String, PresenceEntry> online) {
+        List<Uni<Void>> sends = new ArrayList<>();
+        byDevice.forEach((deviceId, entries) -> {
+            PresenceEntry where = online.get(deviceId);
+            if (where != null) {
+                for (Stored entry : entries) {
+                    sends.add(deliveries.send(where.gateway(), Delivery.of(userId, deviceId, entry.delivered())));
+                }
+            }
+        });
+        return DeliverySender.all(sends);
+    }
+
+    private Uni<Void> error(InboundFrame in, ErrorCode code, String message) {
+        return deliveries.reply(in, ServerFrames.error(in.frame().id(), code, message));
+    }
+}

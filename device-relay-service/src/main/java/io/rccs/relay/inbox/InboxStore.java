@@ -1,0 +1,342 @@
+package io.rccs.relay.inbox;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * The per-device inbox in the relay's schema (tables relay.inbox_cursor and relay.inbox_entry, V2 migration;
+ * named in full, as this SQL does not go through Hibernate's default schema),
+ * written with set-based SQL so that a whole batch of messages costs one transaction of four
+ * statements, whatever its size.
+ */
+@ApplicationScoped
+public class InboxStore {
+
+    /** A message to store for one target device; {@code frame} is the frame as delivered, without seq. */
+    public record Entry(String userId, String deviceId, String senderDevice, String frameId, Frame frame) {
+        DeviceKey target() {
+            return new DeviceKey(userId, deviceId);
+        }
+
+        String onceKey() {
+            return userId + '\u0000' + deviceId + '\u0000' + senderDevice + '\u0000' + frameId;
+        }
+    }
+
+    /** An entry as stored: its seq, and whether this call created it (false: a resend of a stored one). */
+    public record Stored(Entry entry, long seq, boolean created) {
+        public Frame delivered() {
+            return entry.frame().withSeq(seq);
+        }
+    }
+
+    /** An {@code ack {upTo}} of one device. */
+    public record Ack(String userId, String deviceId, long upTo) {
+    }
+
+    /** A user's device: the key of a cursor. */
+    public record DeviceKey(String userId, String deviceId) implements Comparable<DeviceKey> {
+        @Override
+        public int compareTo(DeviceKey other) {
+            int byUser = userId.compareTo(other.userId);
+            return byUser != 0 ? byUser : deviceId.compareTo(other.deviceId);
+        }
+    }
+
+    /** What a connecting device is sent after welcome. */
+    public record Replay(boolean resumed, long missed, List<String> frames) {
+    }
+
+    /** A device whose unacknowledged entries are due to be sent again. */
+    public record Due(String userId, String deviceId, long ackedSeq, OffsetDateTime sentAt) {
+    }
+
+    private static final String FIND_STORED = """
+            SELECT e.user_id, e.device_id, e.sender_device, e.frame_id, e.seq
+              FROM relay.inbox_entry e
+              JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(user_id, device_id, sender_device, frame_id)
+                ON e.user_id = k.user_id AND e.device_id = k.device_id
+               AND e.sender_device = k.sender_device AND e.frame_id = k.frame_id""";
+
+    // one row per device, in key order (a fixed lock order); the cursor row lock orders concurrent writers
+    private static final String TAKE_SEQS = """
+            INSERT INTO relay.inbox_cursor AS c (user_id, device_id, last_seq, sent_at)
+            SELECT user_id, device_id, n, now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, n)
+            ON CONFLICT (user_id, device_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, sent_at = now()
+            RETURNING user_id, device_id, last_seq""";
+
+    private static final String INSERT_ENTRIES = """
+            INSERT INTO relay.inbox_entry (user_id, device_id, seq, sender_device, frame_id, frame)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])""";
+
+    private static final String ACKNOWLEDGE = """
+            UPDATE relay.inbox_cursor c SET acked_seq = GREATEST(c.acked_seq, LEAST(k.up_to, c.last_seq))
+              FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, up_to)
+             WHERE c.user_id = k.user_id AND c.device_id = k.device_id""";
+
+    private final Pool pool;
+
+    public InboxStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    /**
+     * Stores the entries (each once per sender frame id and target) and applies the acks, in one
+     * transaction. The result has one {@link Stored} per entry, in the given order; each target's
+     * new entries get consecutive seqs in that order.
+     */
+    public Uni<List<Stored>> append(List<Entry> entries, List<Ack> acks) {
+        if (entries.isEmpty() && acks.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return pool.withTransaction(connection -> findStored(connection, entries)
+                .chain(stored -> storeNew(connection, entries, stored))
+                .call(() -> acknowledge(connection, acks)));
+    }
+
+    private Uni<Map<String, Long>> findStored(SqlConnection connection, List<Entry> entries) {
+        if (entries.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        int n = entries.size();
+        String[] users = new String[n], devices = new String[n], senders = new String[n], ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            Entry entry = entries.get(i);
+            users[i] = entry.userId();
+            devices[i] = entry.deviceId();
+            senders[i] = entry.senderDevice();
+            ids[i] = entry.frameId();
+        }
+        return connection.preparedQuery(FIND_STORED)
+                .execute(Tuple.tuple().addArrayOfString(users).addArrayOfString(devices).addArrayOfString(senders)
+                        .addArrayOfString(ids))
+                .map(rows -> {
+                    Map<String, Long> found = new HashMap<>();
+                    for (Row row : rows) {
+                        found.put(new Entry(row.getString(0), row.getString(1), row.getString(2), row.getString(3), null)
+                                .onceKey(), row.getLong(4));
+                    }
+                    return found;
+                });
+    }
+
+    private Uni<List<Stored>> storeNew(SqlConnection connection, List<Entry> entries, Map<String, Long> alreadyStored) {
+        // the new entries, first occurrence only (a resend may sit in the same batch as the original)
+        Map<String, Entry> fresh = new LinkedHashMap<>();
+        TreeMap<DeviceKey, Integer> perDevice = new TreeMap<>();
+        for (Entry entry : entries) {
+            if (!alreadyStored.containsKey(entry.onceKey()) && fresh.putIfAbsent(entry.onceKey(), entry) == null) {
+                perDevice.merge(entry.target(), 1, Integer::sum);
+            }
+        }
+        if (fresh.isEmpty()) {
+            return Uni.createFrom().item(() -> result(entries, alreadyStored, Map.of()));
+        }
+        return takeSeqs(connection, perDevice).chain(lastSeqs -> {
+            Map<DeviceKey, Long> next = new HashMap<>();
+            lastSeqs.forEach((device, last) -> next.put(device, last - perDevice.get(device) + 1));
+            Map<String, Long> assigned = new HashMap<>();
+            int n = fresh.size(), i = 0;
+            String[] users = new String[n], devices = new String[n], senders = new String[n], ids = new String[n],
+                    frames = new String[n];
+            Long[] seqs = new Long[n];
+            for (Entry entry : fresh.values()) {
+                long seq = next.merge(entry.target(), 1L, Long::sum) - 1;
+                assigned.put(entry.onceKey(), seq);
+                users[i] = entry.userId();
+                devices[i] = entry.deviceId();
+                seqs[i] = seq;
+                senders[i] = entry.senderDevice();
+                ids[i] = entry.frameId();
+                frames[i] = FrameCodec.encode(entry.frame().withSeq(seq));
+                i++;
+            }
+            return connection.preparedQuery(INSERT_ENTRIES)
+                    .execute(Tuple.tuple().addArrayOfString(users).addArrayOfString(devices).addArrayOfLong(seqs)
+                            .addArrayOfString(senders).addArrayOfString(ids).addArrayOfString(frames))
+                    .map(ignored -> result(entries, alreadyStored, assigned));
+        });
+    }
+
+    private Uni<Map<DeviceKey, Long>> takeSeqs(SqlConnection connection, TreeMap<DeviceKey, Integer> perDevice) {
+        int n = perDevice.size(), i = 0;
+        String[] users = new String[n], devices = new String[n];
+        Long[] counts = new Long[n];
+        for (Map.Entry<DeviceKey, Integer> device : perDevice.entrySet()) {
+            users[i] = device.getKey().userId();
+            devices[i] = device.getKey().deviceId();
+            counts[i++] = device.getValue().longValue();
+        }
+        return connection.preparedQuery(TAKE_SEQS)
+                .execute(Tuple.tuple().addArrayOfString(users).addArrayOfString(devices).addArrayOfLong(counts))
+                .map(rows -> {
+                    Map<DeviceKey, Long> last = new HashMap<>();
+                    for (Row row : rows) {
+                        last.put(new DeviceKey(row.getString(0), row.getString(1)), row.getLong(2));
+                    }
+                    return last;
+                });
+    }
+
+    private static List<Stored> result(List<Entry> entries, Map<String, Long> alreadyStored, Map<String, Long> assigned) {
+        List<Stored> result = new ArrayList<>(entries.size());
+        Map<String, Boolean> reported = new HashMap<>();
+        for (Entry entry : entries) {
+            Long created = assigned.get(entry.onceKey());
+            // only the first occurrence of a new entry counts as created; a same-batch resend does not
+            boolean first = created != null && reported.putIfAbsent(entry.onceKey(), true) == null;
+            long seq = created != null ? created : alreadyStored.get(entry.onceKey());
+            result.add(new Stored(entry, seq, first));
+        }
+        return result;
+    }
+
+    private Uni<Void> acknowledge(SqlConnection connection, List<Ack> acks) {
+        if (acks.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        TreeMap<DeviceKey, Long> highest = new TreeMap<>();
+        acks.forEach(ack -> highest.merge(new DeviceKey(ack.userId(), ack.deviceId()), ack.upTo(), Math::max));
+        int n = highest.size(), i = 0;
+        String[] users = new String[n], devices = new String[n];
+        Long[] upTo = new Long[n];
+        for (Map.Entry<DeviceKey, Long> ack : highest.entrySet()) {
+            users[i] = ack.getKey().userId();
+            devices[i] = ack.getKey().deviceId();
+            upTo[i++] = ack.getValue();
+        }
+        return connection.preparedQuery(ACKNOWLEDGE)
+                .execute(Tuple.tuple().addArrayOfString(users).addArrayOfString(devices).addArrayOfLong(upTo))
+                .replaceWithVoid();
+    }
+
+    /**
+     * What a device that says hello gets after welcome: with {@code lastSeq} (resume) every retained
+     * entry after it, else every unacknowledged one. {@code missed} counts the entries in between that
+     * retention removed before the device acknowledged them. A lastSeq beyond anything given out
+     * (the device remembers more than this inbox has) moves the cursor up to it, so that new entries
+     * are never numbered at or below what the device thinks it has already seen.
+     */
+    public Uni<Replay> replay(String userId, String deviceId, Long lastSeq, int limit) {
+        return pool.withTransaction(connection -> connection.preparedQuery("""
+                INSERT INTO relay.inbox_cursor AS c (user_id, device_id, last_seq, acked_seq, trimmed_seq)
+                VALUES ($1, $2, $3, $3, 0)
+                ON CONFLICT (user_id, device_id) DO UPDATE SET
+                  last_seq = GREATEST(c.last_seq, EXCLUDED.last_seq),
+                  acked_seq = CASE WHEN EXCLUDED.last_seq > c.last_seq THEN EXCLUDED.last_seq ELSE c.acked_seq END
+                RETURNING last_seq, acked_seq, trimmed_seq""")
+                .execute(Tuple.of(userId, deviceId, lastSeq == null ? 0L : lastSeq))
+                .chain(rows -> {
+                    Row cursor = rows.iterator().next();
+                    long acked = cursor.getLong(1), trimmed = cursor.getLong(2);
+                    long after = lastSeq != null ? lastSeq : acked;
+                    long missed = Math.max(0, trimmed - Math.max(after, acked));
+                    return connection.preparedQuery("""
+                            SELECT frame FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2 AND seq > $3
+                            ORDER BY seq LIMIT $4""")
+                            .execute(Tuple.of(userId, deviceId, after, limit))
+                            .call(ignored -> connection.preparedQuery("""
+                                    UPDATE relay.inbox_cursor SET sent_at = now()
+                                     WHERE user_id = $1 AND device_id = $2 AND acked_seq < last_seq""")
+                                    .execute(Tuple.of(userId, deviceId)))
+                            .map(entries -> {
+                                List<String> frames = new ArrayList<>(entries.size());
+                                entries.forEach(row -> frames.add(row.getString(0)));
+                                return new Replay(lastSeq != null && missed == 0, missed, frames);
+                            });
+                }));
+    }
+
+    /**
+     * Claims devices whose unacknowledged entries were sent more than {@code timeout} ago and marks
+     * them sent now; several relay instances each claim different devices (SKIP LOCKED).
+     */
+    public Uni<List<Due>> claimDue(Duration timeout, int limit) {
+        return pool.preparedQuery("""
+                UPDATE relay.inbox_cursor c SET sent_at = now()
+                  FROM (SELECT user_id, device_id FROM relay.inbox_cursor
+                         WHERE acked_seq < last_seq AND sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond'
+                         ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                 WHERE c.user_id = d.user_id AND c.device_id = d.device_id
+                RETURNING c.user_id, c.device_id, c.acked_seq, c.sent_at""")
+                .execute(Tuple.of(timeout.toMillis(), limit))
+                .map(rows -> {
+                    List<Due> due = new ArrayList<>();
+                    rows.forEach(row -> due.add(new Due(row.getString(0), row.getString(1), row.getLong(2),
+                            row.getOffsetDateTime(3))));
+                    return due;
+                });
+    }
+
+    /** The frames of entries after {@code afterSeq}, in seq order. */
+    public Uni<List<String>> framesAfter(String userId, String deviceId, long afterSeq, int limit) {
+        return pool.preparedQuery("""
+                SELECT frame FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2 AND seq > $3 ORDER BY seq LIMIT $4""")
+                .execute(Tuple.of(userId, deviceId, afterSeq, limit))
+                .map(rows -> {
+                    List<String> frames = new ArrayList<>();
+                    rows.forEach(row -> frames.add(row.getString(0)));
+                    return frames;
+                });
+    }
+
+    /** The device is offline: stop the timer until it connects (its hello replays), unless something was sent since. */
+    public Uni<Void> awaitConnect(Due due) {
+        return pool.preparedQuery("""
+                UPDATE relay.inbox_cursor SET sent_at = NULL WHERE user_id = $1 AND device_id = $2 AND sent_at = $3""")
+                .execute(Tuple.of(due.userId(), due.deviceId(), due.sentAt()))
+                .replaceWithVoid();
+    }
+
+    /** Removes entries past the retention (by count, then by age) and records how far each device was trimmed. */
+    public Uni<Long> trim(int maxEntries, Duration maxAge, int limit) {
+        Uni<Long> byCount = pool.preparedQuery("""
+                WITH over AS (
+                  SELECT user_id, device_id, last_seq - $1 AS up_to FROM relay.inbox_cursor
+                   WHERE last_seq - trimmed_seq > $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+                ), gone AS (
+                  DELETE FROM relay.inbox_entry e USING over o
+                   WHERE e.user_id = o.user_id AND e.device_id = o.device_id AND e.seq <= o.up_to
+                  RETURNING 1
+                ), moved AS (
+                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, o.up_to)
+                    FROM over o WHERE c.user_id = o.user_id AND c.device_id = o.device_id
+                  RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM moved)""")
+                .execute(Tuple.of((long) maxEntries, limit))
+                .map(rows -> rows.iterator().next().getLong(0));
+        Uni<Long> byAge = pool.preparedQuery("""
+                WITH gone AS (
+                  DELETE FROM relay.inbox_entry WHERE ctid IN (
+                    SELECT ctid FROM relay.inbox_entry WHERE created_at < now() - $1 * interval '1 millisecond' LIMIT $2)
+                  RETURNING user_id, device_id, seq
+                ), top AS (
+                  SELECT user_id, device_id, max(seq) AS up_to, count(*) AS removed FROM gone GROUP BY user_id, device_id
+                ), moved AS (
+                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, t.up_to)
+                    FROM top t WHERE c.user_id = t.user_id AND c.device_id = t.device_id
+                  RETURNING 1
+                )
+                SELECT coalesce((SELECT sum(removed) FROM top), 0)::bigint + 0 * (SELECT count(*) FROM moved)""")
+                .execute(Tuple.of(maxAge.toMillis(), limit * 10))
+                .map(rows -> rows.iterator().next().getLong(0));
+        return byCount.chain(counted -> byAge.map(aged -> counted + aged));
+    }
+}

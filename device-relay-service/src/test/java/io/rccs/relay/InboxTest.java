@@ -1,0 +1,185 @@
+package io.rccs.relay;
+
+import static io.rccs.relay.KafkaTestSupport.GATEWAY;
+import static io.rccs.relay.KafkaTestSupport.QUIET;
+import static io.rccs.relay.KafkaTestSupport.clientFrame;
+import static io.rccs.relay.KafkaTestSupport.frameFor;
+import static io.rccs.relay.KafkaTestSupport.payload;
+import static io.rccs.relay.KafkaTestSupport.sendFrame;
+import static io.rccs.relay.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.payload.Ack;
+import io.rccs.model.protocol.payload.Hello;
+import io.rccs.model.protocol.payload.Welcome;
+import io.rccs.relay.RelayConfig;
+import io.rccs.testsupport.KafkaTestKit.Tail;
+import io.rccs.testsupport.StoreTestSupport;
+
+/**
+ * The per-device inbox (SPEC 3.2) against the real database and broker: seq order, idempotent
+ * resends, ack, resume, retention with {@code missed}, and redelivery while connected. The test
+ * profile keeps 20 entries per device and redelivers after 3 s (application.properties).
+ */
+@QuarkusTest
+class InboxTest {
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    RelayConfig config;
+
+    private final String user = unique("user");
+    private final String sender = unique("phone");
+    private final String senderConn = unique("conn");
+    private final String target = unique("desk");
+    private final List<String> online = new ArrayList<>();
+
+    @BeforeEach
+    void registerBothOffline() {
+        KafkaTestSupport.awaitRelayReady();
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            hello(deliveries, target, unique("conn"), null);
+            StoreTestSupport.offline(redis, user, target);
+            online.remove(target);
+            hello(deliveries, sender, senderConn, null);
+        }
+    }
+
+    @AfterEach
+    void disconnect() {
+        online.forEach(device -> StoreTestSupport.offline(redis, user, device));
+    }
+
+    @Test
+    void messagesToAnOfflineDeviceArriveOnConnectInSeqOrderAndAResendIsStoredOnce() {
+        List<String> ids = send(12);
+        sendFrame(user, sender, senderConn, message(ids.get(3), "resent")); // a resend of the 4th: no new entry
+
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            Welcome welcome = hello(deliveries, target, unique("conn"), null);
+            assertThat(welcome.resumed()).as("no resume asked").isFalse();
+            assertThat(welcome.missed()).isZero();
+            List<Frame> got = messages(deliveries, 12);
+            assertThat(got).extracting(Frame::id).containsExactlyElementsOf(ids);
+            assertThat(got).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
+            assertThat(got.get(11).seq() - got.get(0).seq()).as("no gaps").isEqualTo(11);
+            assertThat(got.get(3).payload().get("n").asInt()).as("the first copy is kept").isEqualTo(3);
+            deliveries.assertNone("a second copy of the resent message", frameFor(user, target, FrameType.MESSAGE)
+                    .and(d -> d.frame().payload().has("resent")), QUIET);
+            assertThat(StoreTestSupport.count("SELECT count(*) FROM relay.inbox_entry WHERE user_id = ? AND device_id = ?",
+                    user, target)).isEqualTo(12);
+        }
+    }
+
+    @Test
+    void aResumeReplaysWhatCameAfterLastSeqAndAnAckedDeviceGetsNothingAgain() {
+        send(5);
+        List<Frame> first;
+        String connection = unique("conn");
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            hello(deliveries, target, connection, null);
+            first = messages(deliveries, 5);
+        }
+        long lastSeq = first.get(4).seq();
+        // the device saw the first three only, then the connection broke
+        StoreTestSupport.offline(redis, user, target);
+        List<String> later = send(2);
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            Welcome welcome = hello(deliveries, target, unique("conn"), first.get(2).seq());
+            assertThat(welcome.resumed()).isTrue();
+            assertThat(welcome.missed()).isZero();
+            List<Frame> replayed = messages(deliveries, 4);
+            assertThat(replayed).extracting(Frame::seq)
+                    .containsExactly(lastSeq - 1, lastSeq, lastSeq + 1, lastSeq + 2);
+            assertThat(replayed.subList(2, 4)).extracting(Frame::id).containsExactlyElementsOf(later);
+
+            // everything acknowledged: a plain reconnect replays nothing
+            sendFrame(user, target, connection, clientFrame(unique("ack"), FrameType.ACK, null, new Ack(lastSeq + 2)));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> StoreTestSupport.count(
+                    "SELECT acked_seq FROM relay.inbox_cursor WHERE user_id = ? AND device_id = ?", user, target) == lastSeq + 2);
+            String plain = unique("conn");
+            hello(deliveries, target, plain, null);
+            deliveries.assertNone("a message after everything was acknowledged",
+                    frameFor(user, target, FrameType.MESSAGE).and(d -> plain.equals(d.connectionId())), QUIET);
+        }
+    }
+
+    @Test
+    void aLastSeqOlderThanTheRetentionIsNotResumedAndSaysHowManyWereMissed() {
+        int max = config.inbox().maxEntries();
+        send(max + 7);
+        Awaitility.await("retention trims the inbox to " + max).atMost(Duration.ofSeconds(30)).until(() -> StoreTestSupport.count(
+                "SELECT count(*) FROM relay.inbox_entry WHERE user_id = ? AND device_id = ?", user, target) == max);
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            Welcome welcome = hello(deliveries, target, unique("conn"), 0L);
+            assertThat(welcome.resumed()).isFalse();
+            assertThat(welcome.missed()).isEqualTo(7);
+            List<Frame> replayed = messages(deliveries, max);
+            assertThat(replayed.get(0).payload().get("n").asInt()).as("the oldest retained").isEqualTo(7);
+            assertThat(replayed.get(max - 1).payload().get("n").asInt()).isEqualTo(max + 6);
+        }
+    }
+
+    @Test
+    void anUnacknowledgedMessageIsSentAgainWhileTheDeviceStaysConnected() {
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            hello(deliveries, target, unique("conn"), null);
+            String id = send(1).get(0);
+            Predicate<Delivery> copies = frameFor(user, target, FrameType.MESSAGE).and(d -> id.equals(d.frame().id()));
+            List<Delivery> both = deliveries.awaitCount("the message and its redelivery", copies, 2);
+            assertThat(both.get(1).frame().seq()).isEqualTo(both.get(0).frame().seq());
+        }
+    }
+
+    private List<String> send(int count) {
+        List<String> ids = new ArrayList<>();
+        for (int n = 0; n < count; n++) {
+            String id = unique("m" + n);
+            sendFrame(user, sender, senderConn, message(id, null));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private Frame message(String id, String marker) {
+        int n = Integer.parseInt(id.substring(1, id.indexOf('-'))); // ids are "m<n>-<random>"
+        return clientFrame(id, FrameType.MESSAGE, target, marker == null ? Map.of("n", n) : Map.of("n", n, marker, true));
+    }
+
+    /** The first {@code count} messages a hello replayed (answers to its connection, not live or redelivered ones). */
+    private List<Frame> messages(Tail<Delivery> deliveries, int count) {
+        return deliveries.awaitCount(count + " replayed messages for the target",
+                frameFor(user, target, FrameType.MESSAGE).and(d -> d.connectionId() != null), count)
+                .stream().limit(count).map(Delivery::frame).toList();
+    }
+
+    private Welcome hello(Tail<Delivery> deliveries, String device, String connection, Long lastSeq) {
+        StoreTestSupport.online(redis, user, device, connection, GATEWAY);
+        online.add(device);
+        String helloId = unique("hello");
+        sendFrame(user, device, connection, clientFrame(helloId, FrameType.HELLO, null, new Hello(device, "name of " + device,
+                "desktop", "linux", "1.0.0", List.of(), lastSeq == null ? null : new Hello.Resume(lastSeq))));
+        return payload(deliveries.await("welcome of " + device,
+                frameFor(user, device, FrameType.WELCOME).and(d -> helloId.equals(d.frame().corr()))).frame(), Welcome.class);
+    }
+}
