@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +42,10 @@ import io.rccs.model.protocol.payload.Welcome;
  * ({@link #await}, {@link #awaitType}, {@link #poll}) takes the first queued frame that fits and
  * leaves the others for later waits; {@link #received()} keeps every frame ever received.
  * WebSocket pings are answered by the JDK.
+ *
+ * <p>A connection opened with a frame listener ({@link #connect(URI, String, Duration, Consumer)})
+ * hands every frame to that listener instead of queueing it, for long-lived sessions that must not
+ * pay for the queue's linear scans or keep frames in memory (see {@link RccsDevice}).
  */
 public final class RccsClient implements AutoCloseable {
 
@@ -48,10 +54,13 @@ public final class RccsClient implements AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
     private static final int ABNORMAL_CLOSURE = 1006;
+    private static final System.Logger LOG = System.getLogger(RccsClient.class.getName());
 
     private final URI url;
     private final Duration sendTimeout;
     private final FrameInbox inbox;
+    /** When set, receives every decoded frame instead of the inbox. */
+    private final Consumer<Frame> frameListener;
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final Object sendLock = new Object();
     private volatile WebSocket webSocket;
@@ -60,10 +69,11 @@ public final class RccsClient implements AutoCloseable {
     private volatile String deviceId;
     private ScheduledExecutorService keepAlive;
 
-    private RccsClient(URI url, Duration sendTimeout, boolean keepHistory) {
+    private RccsClient(URI url, Duration sendTimeout, boolean keepHistory, Consumer<Frame> frameListener) {
         this.url = url;
         this.sendTimeout = sendTimeout;
         this.inbox = new FrameInbox(keepHistory);
+        this.frameListener = frameListener;
     }
 
     /** Shared by every connection: the JDK client multiplexes them over its own (daemon) threads. */
@@ -87,8 +97,24 @@ public final class RccsClient implements AutoCloseable {
      * stays empty so a long-lived connection does not keep every frame in memory.
      */
     public static RccsClient connect(URI wsUrl, String bearerToken, Duration timeout, boolean keepHistory) {
+        return open(wsUrl, bearerToken, timeout, keepHistory, null);
+    }
+
+    /**
+     * As {@link #connect(URI, String, Duration)}, but every received frame goes to
+     * {@code frameListener} (called on the WebSocket's reading thread, one frame at a time, in
+     * arrival order) instead of being queued: {@link #await}, {@link #poll} and {@link #received()}
+     * see no frames on such a connection. {@link #closed()} still completes after the last frame
+     * was handed over. A listener that throws does not stop the reading.
+     */
+    public static RccsClient connect(URI wsUrl, String bearerToken, Duration timeout, Consumer<Frame> frameListener) {
+        return open(wsUrl, bearerToken, timeout, false, Objects.requireNonNull(frameListener, "frameListener"));
+    }
+
+    private static RccsClient open(URI wsUrl, String bearerToken, Duration timeout, boolean keepHistory,
+            Consumer<Frame> frameListener) {
         Duration limit = timeout == null ? DEFAULT_TIMEOUT : timeout;
-        RccsClient client = new RccsClient(wsUrl, limit, keepHistory);
+        RccsClient client = new RccsClient(wsUrl, limit, keepHistory, frameListener);
         WebSocket.Builder builder = Http.CLIENT.newWebSocketBuilder().connectTimeout(limit);
         if (bearerToken != null) {
             builder.header("Authorization", "Bearer " + bearerToken);
@@ -182,6 +208,9 @@ public final class RccsClient implements AutoCloseable {
     public synchronized void keepAlive(Duration interval) {
         if (keepAlive != null) {
             keepAlive.shutdownNow();
+        }
+        if (closed.isDone()) {
+            return;
         }
         keepAlive = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "rccs-keepalive");
@@ -386,6 +415,11 @@ public final class RccsClient implements AutoCloseable {
         closeReason = reason;
         inbox.markClosed("code " + statusCode + (reason == null || reason.isEmpty() ? "" : ", reason '" + reason + "'"));
         closed.complete(statusCode);
+        synchronized (this) {
+            if (keepAlive != null) {
+                keepAlive.shutdownNow(); // nothing left to keep alive (keepAlive starts none once closed)
+            }
+        }
     }
 
     /** A payload object without top-level nulls (the records serialise absent optionals as null). */
@@ -406,6 +440,19 @@ public final class RccsClient implements AutoCloseable {
         return node;
     }
 
+    private void handOver(Frame frame) {
+        if (frameListener == null) {
+            inbox.add(frame);
+            return;
+        }
+        try {
+            frameListener.accept(frame);
+        } catch (RuntimeException e) {
+            // the listener's failure is its own; the socket keeps reading
+            LOG.log(System.Logger.Level.WARNING, "frame listener failed on " + url + " for a " + frame.type() + " frame", e);
+        }
+    }
+
     private final class Listener implements WebSocket.Listener {
 
         private final StringBuilder partial = new StringBuilder();
@@ -421,10 +468,14 @@ public final class RccsClient implements AutoCloseable {
             if (last) {
                 String text = partial.toString();
                 partial.setLength(0);
+                Frame frame = null;
                 try {
-                    inbox.add(FrameCodec.decodeServerFrame(text));
+                    frame = FrameCodec.decodeServerFrame(text);
                 } catch (RuntimeException e) {
                     inbox.addUndecodable(text);
+                }
+                if (frame != null) {
+                    handOver(frame);
                 }
             }
             socket.request(1);

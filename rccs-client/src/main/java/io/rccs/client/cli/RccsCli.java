@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.rccs.client.MessageSequencer;
 import io.rccs.client.RccsClient;
 import io.rccs.client.RccsConnectException;
 import io.rccs.client.TokenClient;
@@ -99,7 +100,10 @@ public final class RccsCli {
             return 1;
         }
         CompletableFuture<Frame> answer = new CompletableFuture<>();
-        Thread printer = new Thread(() -> printFrames(client, hello.id(), answer), "rccs-printer");
+        // only tracks how far the messages got without a gap, so the user can --resume after it
+        MessageSequencer seen = new MessageSequencer(options.resumeLastSeq(), MessageSequencer.DEFAULT_ACK_EVERY,
+                MessageSequencer.DEFAULT_MAX_HELD);
+        Thread printer = new Thread(() -> printFrames(client, hello.id(), answer, seen), "rccs-printer");
         printer.setDaemon(true);
         printer.start();
 
@@ -108,6 +112,9 @@ public final class RccsCli {
             joinQuietly(printer, 3000); // print everything that arrived before the close
             String reason = client.closeReason();
             err.println("rccs: connection closed: " + code + (reason == null || reason.isEmpty() ? "" : " " + reason));
+            if (seen.lastSeq() != null) {
+                err.println("rccs: last message seq " + seen.lastSeq() + " (--resume " + seen.lastSeq() + " continues after it)");
+            }
             exit.complete(code == 1000 ? 0 : 1);
         });
 
@@ -138,12 +145,15 @@ public final class RccsCli {
     }
 
     /** Prints every frame in arrival order until the connection is closed and nothing is left. */
-    private void printFrames(RccsClient client, String helloId, CompletableFuture<Frame> answer) {
+    private void printFrames(RccsClient client, String helloId, CompletableFuture<Frame> answer, MessageSequencer seen) {
         while (true) {
             Optional<Frame> next = client.poll(POLL);
             if (next.isPresent()) {
                 Frame frame = next.get();
                 out.println(FrameCodec.encode(frame));
+                if (frame.is(FrameType.MESSAGE)) {
+                    seen.accept(frame);
+                }
                 if (helloId.equals(frame.corr())) {
                     answer.complete(frame);
                 }

@@ -1,0 +1,764 @@
+package io.rccs.client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.payload.Ack;
+import io.rccs.model.protocol.payload.ErrorPayload;
+import io.rccs.model.protocol.payload.Hello;
+import io.rccs.model.protocol.payload.Reconnect;
+import io.rccs.model.protocol.payload.Welcome;
+
+/**
+ * A resilient device session: stays connected to one of several gateways, resumes where it left
+ * off, and hands the application every {@code message} exactly once, in {@code seq} order
+ * (SPEC 3.2). Build one with {@link #builder}.
+ *
+ * <ul>
+ *   <li>Connects to the gateways in turn (the next one after every failure or lost connection),
+ *       with exponential backoff and jitter capped at {@link Builder#maxBackoff}, and a fresh
+ *       token from the supplier for every attempt.</li>
+ *   <li>Says {@code hello} with {@code resume.lastSeq} once it has one (from
+ *       {@link Builder#resumeFrom} or from what it handed over), and keeps the {@link Welcome}.
+ *       When the server says messages were lost to retention ({@code resumed=false, missed=n}) it
+ *       stops waiting for them.</li>
+ *   <li>Passes received messages through a {@link MessageSequencer}; acknowledges
+ *       {@code ack {upTo: lastSeq}} every {@link Builder#ackEvery} messages and at most
+ *       {@link Builder#ackDelay} after any unacknowledged one.</li>
+ *   <li>Reconnects by itself when the connection closes, unless {@link #close()} was called or the
+ *       server closed it with 4409 (another connection took the device: that one wins).</li>
+ *   <li>{@link #send} queues application frames in order; they go out once welcomed, and a frame
+ *       refused with a retryable {@code error} ({@code unavailable}, {@code rate_limited}, ...) is
+ *       sent again with the same id after a backoff, before anything handed over after it.</li>
+ * </ul>
+ *
+ * <p>Threads: all session work runs on one event thread per device, and both handlers are called
+ * there, one frame at a time. A handler may call {@link #send} and {@link #close()}; it should not
+ * block for long (acks and resends wait for it). A handler that throws is logged and does not get
+ * that message again.
+ */
+public final class RccsDevice implements AutoCloseable {
+
+    /** Close code: another connection of the same device replaced this one. */
+    public static final int REPLACED = 4409;
+    /** Close code this device closes with when the application closes it. */
+    public static final int NORMAL_CLOSURE = 1000;
+
+    private static final System.Logger LOG = System.getLogger(RccsDevice.class.getName());
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(8);
+    private static final Duration RETRY_BACKOFF_BASE = Duration.ofMillis(200);
+    private static final Duration RECONNECT_BACKOFF_BASE = Duration.ofMillis(100);
+    private static final int REMEMBERED_SENT_FRAMES = 2_000;
+
+    private final Settings settings;
+    private final List<URI> gateways;
+    private final MessageSequencer sequencer;
+    private final RetryingOutbox outbox;
+    private final Backoff reconnectBackoff;
+    private final Backoff retryBackoff;
+    private final ScheduledExecutorService events;
+    /** Runs what blocks (opening and closing sockets) so the event thread never waits on the network. */
+    private final ExecutorService io;
+    private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
+    private final AtomicInteger reconnects = new AtomicInteger();
+    private final Object connectedSignal = new Object();
+
+    // read from any thread
+    private volatile Welcome welcome;
+    private volatile boolean connected;
+    private volatile boolean closing;
+    private volatile Thread eventThread;
+
+    // event-thread state
+    private volatile Connection current; // volatile only for toString
+    private int gatewayIndex;
+    private int consecutiveFailures;
+    private boolean everWelcomed;
+    private ScheduledFuture<?> ackTimer;
+    private ScheduledFuture<?> flushTimer;
+    private long sendingPausedUntilNanos = System.nanoTime();
+
+    /** One attempt at a connection, from opening the socket to its close. */
+    private static final class Connection {
+        final URI url;
+        RccsClient client;
+        String helloId;
+        boolean welcomed;
+        long welcomedAtNanos;
+        ScheduledFuture<?> welcomeTimeout;
+
+        Connection(URI url) {
+            this.url = url;
+        }
+    }
+
+    private RccsDevice(Settings settings) {
+        this.settings = settings;
+        this.gateways = settings.gateways();
+        this.sequencer = new MessageSequencer(settings.resumeFrom(), settings.ackEvery(), settings.maxHeld());
+        this.outbox = new RetryingOutbox(REMEMBERED_SENT_FRAMES, settings.maxSendAttempts());
+        this.reconnectBackoff = new Backoff(RECONNECT_BACKOFF_BASE, settings.maxBackoff());
+        this.retryBackoff = new Backoff(RETRY_BACKOFF_BASE, settings.maxBackoff());
+        ScheduledThreadPoolExecutor eventLoop =
+                new ScheduledThreadPoolExecutor(1, daemon("rccs-device-" + settings.deviceId(), true));
+        // once stopped, pending timers (acks, reconnects, resends) have nothing left to do
+        eventLoop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        eventLoop.setRemoveOnCancelPolicy(true);
+        this.events = eventLoop;
+        this.io = Executors.newCachedThreadPool(daemon("rccs-device-io-" + settings.deviceId(), false));
+    }
+
+    /**
+     * Starts configuring a device.
+     *
+     * @param deviceId the device's id in {@code hello}
+     * @param gateways the WebSocket URLs to connect to, tried in turn (for example
+     *                 {@code ws://127.0.0.1:8080/v1/connect} and {@code ws://127.0.0.1:8081/v1/connect})
+     * @param tokens   gives a currently valid bearer token; called before every connection attempt
+     */
+    public static Builder builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
+        return new Builder(deviceId, gateways, tokens);
+    }
+
+    // ---------------------------------------------------------------------------------- public API
+
+    /**
+     * Queues an application frame with a fresh id and the current time, and returns it at once; it
+     * goes out as soon as the device is connected and welcomed, after every frame queued before it.
+     *
+     * @param to      target device id, or null
+     * @param payload a record, a map, an {@code ObjectNode} or null (empty payload)
+     * @throws IllegalStateException after {@link #close()} or once the device has stopped
+     */
+    public Frame send(String type, String to, Object payload) {
+        return send(new Frame(Frame.VERSION, RccsClient.newId(), type, to, null, null, null, System.currentTimeMillis(),
+                RccsClient.payloadOf(payload)));
+    }
+
+    /** As {@link #send(String, String, Object)} with a complete frame (its id is kept: the idempotency key). */
+    public Frame send(Frame frame) {
+        Objects.requireNonNull(frame, "frame");
+        if (closing || stopped.isDone()) {
+            throw new IllegalStateException("device " + settings.deviceId() + " is closed; not sent: " + frame.type());
+        }
+        post(() -> {
+            outbox.add(frame);
+            flushOutbox();
+        });
+        return frame;
+    }
+
+    /** The last message seq handed to the application with nothing missing before it, or null before any. */
+    public Long lastSeq() {
+        return sequencer.lastSeq();
+    }
+
+    /** Whether a connection is open and welcomed now. */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** The {@code welcome} of the latest connection, or null before the first. */
+    public Welcome welcome() {
+        return welcome;
+    }
+
+    /** How many times the device was welcomed again after its first connection. */
+    public int reconnects() {
+        return reconnects.get();
+    }
+
+    public String deviceId() {
+        return settings.deviceId();
+    }
+
+    /** Waits until the device is connected and welcomed; false when that does not happen in time or it stopped. */
+    public boolean awaitConnected(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (connectedSignal) {
+            while (!connected && !stopped.isDone()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    connectedSignal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return connected;
+        }
+    }
+
+    /**
+     * Completes when the device stops for good, with the close code: {@link #NORMAL_CLOSURE} after
+     * {@link #close()}, {@link #REPLACED} when another connection took the device. Completes
+     * exceptionally when the server refused {@code hello} with an error that is not retryable.
+     */
+    public CompletableFuture<Integer> stopped() {
+        return stopped;
+    }
+
+    /**
+     * Acknowledges what was handed over, closes the connection normally and stops reconnecting.
+     * Messages received but not yet handed over are dropped (the server sends them again next
+     * time); queued frames are not sent. Waits a few seconds at most, and not at all when called
+     * from a handler.
+     */
+    @Override
+    public void close() {
+        if (!closing) {
+            closing = true;
+            post(this::shutDown);
+        }
+        if (Thread.currentThread() == eventThread) {
+            return; // called by a handler: shutDown runs once it returns
+        }
+        try {
+            stopped.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // stopped some other way, or the server did not answer the close in time
+        }
+        events.shutdownNow();
+        io.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        Connection connection = current;
+        return "RccsDevice[" + settings.deviceId()
+                + (connected && connection != null ? ", connected to " + connection.url : ", not connected")
+                + ", lastSeq " + lastSeq() + "]";
+    }
+
+    // ---------------------------------------------------------------------------------- connecting
+
+    private RccsDevice start() {
+        post(this::connectNext);
+        return this;
+    }
+
+    private void connectNext() {
+        if (closing || stopped.isDone()) {
+            return;
+        }
+        Connection connection = new Connection(gateways.get(gatewayIndex % gateways.size()));
+        current = connection;
+        io.execute(() -> open(connection));
+    }
+
+    /** On an io thread: opens the socket; everything it receives goes to the event thread. */
+    private void open(Connection connection) {
+        try {
+            String token = settings.tokens().get();
+            RccsClient client = RccsClient.connect(connection.url, token, settings.connectTimeout(),
+                    frame -> post(() -> onFrame(connection, frame)));
+            if (closing || !post(() -> opened(connection, client))) {
+                client.close(); // closed meanwhile: nobody will use it
+            }
+        } catch (RuntimeException e) {
+            post(() -> openFailed(connection, e));
+        }
+    }
+
+    private void opened(Connection connection, RccsClient client) {
+        if (connection != current || closing) {
+            closeInBackground(client);
+            return;
+        }
+        connection.client = client;
+        client.closed().whenComplete((code, error) -> post(() -> onClosed(connection, code == null ? 1006 : code)));
+        Hello hello = RccsClient.helloPayload(settings.deviceId(), settings.name(), settings.kind(), settings.capabilities(),
+                sequencer.lastSeq());
+        try {
+            connection.helloId = client.sendHello(hello).id();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "hello to {0} failed: {1}", connection.url, e.getMessage());
+            drop(connection);
+            return;
+        }
+        connection.welcomeTimeout = events.schedule(() -> {
+            if (connection == current && !connection.welcomed) {
+                LOG.log(System.Logger.Level.INFO, "no welcome from {0} within {1}", connection.url, settings.welcomeTimeout());
+                drop(connection);
+            }
+        }, settings.welcomeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void openFailed(Connection connection, RuntimeException failure) {
+        if (connection != current || closing) {
+            return;
+        }
+        LOG.log(System.Logger.Level.INFO, "cannot connect {0} to {1}: {2}", settings.deviceId(), connection.url,
+                failure.getMessage());
+        retryConnecting(reconnectBackoff.delay(++consecutiveFailures));
+    }
+
+    private void onClosed(Connection connection, int code) {
+        if (connection != current) {
+            return;
+        }
+        if (connection.welcomeTimeout != null) {
+            connection.welcomeTimeout.cancel(false);
+        }
+        closeInBackground(connection.client); // releases its keep-alive timer
+        setConnected(false);
+        if (closing) {
+            return;
+        }
+        if (code == REPLACED) {
+            // another connection of this device is live now: fighting it would replace it in turn
+            LOG.log(System.Logger.Level.INFO, "device {0} was replaced by another connection; stopping", settings.deviceId());
+            stop(REPLACED);
+            return;
+        }
+        if (connection.welcomed && System.nanoTime() - connection.welcomedAtNanos >= settings.maxBackoff().toNanos()) {
+            consecutiveFailures = 0; // it was a good connection: come back quickly
+        }
+        LOG.log(System.Logger.Level.INFO, "connection of {0} to {1} closed with {2}; reconnecting", settings.deviceId(),
+                connection.url, String.valueOf(code));
+        retryConnecting(reconnectBackoff.delay(++consecutiveFailures));
+    }
+
+    /** The next attempt goes to the next gateway: the one just lost may be gone. */
+    private void retryConnecting(Duration delay) {
+        gatewayIndex++;
+        current = null;
+        events.schedule(this::connectNext, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes a connection that is no use; its close brings the reconnect. */
+    private void drop(Connection connection) {
+        closeInBackground(connection.client);
+    }
+
+    /** Closing waits for the server's answer: never on the event thread. */
+    private void closeInBackground(RccsClient client) {
+        if (client == null) {
+            return;
+        }
+        try {
+            io.execute(client::close);
+        } catch (RejectedExecutionException e) {
+            Thread closer = new Thread(client::close, "rccs-device-close-" + settings.deviceId());
+            closer.setDaemon(true);
+            closer.start();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- receiving
+
+    private void onFrame(Connection connection, Frame frame) {
+        if (connection != current || closing) {
+            return; // a late frame of a connection given up on
+        }
+        if (frame.is(FrameType.MESSAGE)) {
+            handOver(sequencer.accept(frame));
+            return;
+        }
+        if (connection.helloId != null && connection.helloId.equals(frame.corr())) {
+            onHelloAnswer(connection, frame);
+            return;
+        }
+        if (frame.is(FrameType.ERROR) && resendIfRetryable(frame)) {
+            return;
+        }
+        if (frame.is(FrameType.RECONNECT)) {
+            moveElsewhere(connection, frame);
+        }
+        tellApplication(frame);
+    }
+
+    private void onHelloAnswer(Connection connection, Frame answer) {
+        if (connection.welcomeTimeout != null) {
+            connection.welcomeTimeout.cancel(false);
+        }
+        if (answer.is(FrameType.ERROR)) {
+            tellApplication(answer);
+            ErrorPayload error = RccsClient.payload(answer, ErrorPayload.class);
+            if (error.retryable()) {
+                drop(connection);
+            } else {
+                stopRefused(new IllegalStateException("hello of " + settings.deviceId() + " was refused: " + answer.payload()));
+            }
+            return;
+        }
+        Welcome accepted = RccsClient.payload(answer, Welcome.class);
+        welcome = accepted;
+        connection.welcomed = true;
+        connection.welcomedAtNanos = System.nanoTime();
+        if (everWelcomed) {
+            reconnects.incrementAndGet();
+        }
+        everWelcomed = true;
+        if (accepted.heartbeatSec() > 0) {
+            connection.client.keepAlive(Duration.ofSeconds(accepted.heartbeatSec()));
+        }
+        setConnected(true);
+        tellApplication(answer);
+        if (!accepted.resumed() && accepted.missed() > 0) {
+            LOG.log(System.Logger.Level.WARNING, "{0} messages for {1} after seq {2} were lost to retention",
+                    String.valueOf(accepted.missed()), settings.deviceId(), String.valueOf(sequencer.lastSeq()));
+            handOver(sequencer.skipLost(accepted.missed()));
+        }
+        flushOutbox();
+        scheduleAck();
+    }
+
+    private void handOver(List<Frame> deliverable) {
+        for (Frame message : deliverable) {
+            try {
+                settings.onMessage().accept(message);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "message handler failed on seq " + message.seq(), e);
+            }
+        }
+        if (sequencer.ackDue()) {
+            sendAck();
+        } else {
+            scheduleAck();
+        }
+    }
+
+    /** The server drains this gateway: go to the next one after the delay it asks for. */
+    private void moveElsewhere(Connection connection, Frame frame) {
+        long afterMs = 0;
+        try {
+            afterMs = Math.max(0, RccsClient.payload(frame, Reconnect.class).afterMs());
+        } catch (IllegalArgumentException e) {
+            // no usable delay: go now
+        }
+        consecutiveFailures = 0;
+        events.schedule(() -> {
+            if (connection == current) {
+                drop(connection);
+            }
+        }, afterMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void tellApplication(Frame frame) {
+        try {
+            settings.onOtherFrame().accept(frame);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "frame handler failed on a " + frame.type() + " frame", e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- acking
+
+    private void scheduleAck() {
+        if (ackTimer == null && sequencer.hasUnacked()) {
+            ackTimer = events.schedule(this::sendAck, settings.ackDelay().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sendAck() {
+        if (ackTimer != null) {
+            ackTimer.cancel(false);
+            ackTimer = null;
+        }
+        OptionalLong upTo = sequencer.ackUpTo();
+        if (!connected || upTo.isEmpty()) {
+            return; // the next welcome schedules it again
+        }
+        try {
+            current.client.send(FrameType.ACK.wire(), null, new Ack(upTo.getAsLong()));
+            sequencer.acked(upTo.getAsLong());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "ack failed: {0}", e.getMessage());
+            drop(current);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- sending
+
+    private void flushOutbox() {
+        if (!connected || closing) {
+            return;
+        }
+        long pause = sendingPausedUntilNanos - System.nanoTime();
+        if (pause > 0) {
+            scheduleFlush(pause);
+            return;
+        }
+        Frame next;
+        while ((next = outbox.next()) != null) {
+            try {
+                current.client.send(next);
+            } catch (RuntimeException e) {
+                // stays queued for the next connection
+                LOG.log(System.Logger.Level.INFO, "send failed: {0}", e.getMessage());
+                drop(current);
+                return;
+            }
+            outbox.markSent();
+        }
+    }
+
+    private void scheduleFlush(long delayNanos) {
+        if (flushTimer == null || flushTimer.isDone()) {
+            flushTimer = events.schedule(this::flushOutbox, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * An error naming one of our frames as retryable puts that frame back in its place and pauses
+     * sending for a backoff. Returns false when the application should see the error.
+     */
+    private boolean resendIfRetryable(Frame errorFrame) {
+        String refusedId = errorFrame.corr();
+        if (refusedId == null) {
+            return false;
+        }
+        ErrorPayload error;
+        try {
+            error = RccsClient.payload(errorFrame, ErrorPayload.class);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        if (!error.retryable()) {
+            outbox.forget(refusedId);
+            return false;
+        }
+        OptionalInt attempts = outbox.requeue(refusedId);
+        if (attempts.isEmpty()) {
+            return false;
+        }
+        // pause everything, not only this frame, so that what follows it does not overtake it
+        Duration backoff = retryBackoff.delay(attempts.getAsInt());
+        sendingPausedUntilNanos = Math.max(sendingPausedUntilNanos, System.nanoTime() + backoff.toNanos());
+        scheduleFlush(sendingPausedUntilNanos - System.nanoTime());
+        return true;
+    }
+
+    // ---------------------------------------------------------------------------------- stopping
+
+    private void shutDown() {
+        sendAck(); // what was handed over need not come again
+        Connection connection = current;
+        current = null;
+        setConnected(false);
+        if (connection != null && connection.client != null) {
+            connection.client.close(); // on the event thread: nothing else is left to do
+        }
+        stop(NORMAL_CLOSURE);
+    }
+
+    private void stop(int code) {
+        closing = true;
+        setConnected(false);
+        stopped.complete(code);
+        signalConnectedWaiters();
+        events.shutdown();
+        io.shutdown(); // lets a close already handed to it finish
+    }
+
+    private void stopRefused(RuntimeException why) {
+        closing = true;
+        Connection connection = current;
+        current = null;
+        setConnected(false);
+        if (connection != null) {
+            drop(connection);
+        }
+        stopped.completeExceptionally(why);
+        signalConnectedWaiters();
+        events.shutdown();
+        io.shutdown();
+    }
+
+    // ---------------------------------------------------------------------------------- plumbing
+
+    private void setConnected(boolean now) {
+        connected = now;
+        signalConnectedWaiters();
+    }
+
+    private void signalConnectedWaiters() {
+        synchronized (connectedSignal) {
+            connectedSignal.notifyAll();
+        }
+    }
+
+    /** Runs on the event thread; false (and nothing done) once the device has stopped. */
+    private boolean post(Runnable task) {
+        try {
+            events.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "device " + settings.deviceId() + " failed to process an event", e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // stopped: nothing more to do
+        }
+    }
+
+    private ThreadFactory daemon(String name, boolean isEventThread) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, isEventThread ? name : name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            if (isEventThread) {
+                eventThread = thread;
+            }
+            return thread;
+        };
+    }
+
+    // ---------------------------------------------------------------------------------- configuration
+
+    /** What a device was started with: a snapshot, so that reusing the builder changes nothing. */
+    private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String name, String kind,
+            List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
+            int ackEvery, Duration ackDelay, int maxHeld, int maxSendAttempts, Duration maxBackoff,
+            Duration connectTimeout, Duration welcomeTimeout) {
+    }
+
+    /** Configures a {@link RccsDevice}; {@link #start()} builds it and starts connecting. */
+    public static final class Builder {
+
+        private final String deviceId;
+        private final List<URI> gateways;
+        private final Supplier<String> tokens;
+        private String name;
+        private String kind = "desktop";
+        private List<String> capabilities = List.of();
+        private Consumer<Frame> onMessage;
+        private Consumer<Frame> onOtherFrame = frame -> { };
+        private Long resumeFrom;
+        private int ackEvery = MessageSequencer.DEFAULT_ACK_EVERY;
+        private Duration ackDelay = Duration.ofMillis(200);
+        private int maxHeld = MessageSequencer.DEFAULT_MAX_HELD;
+        private int maxSendAttempts = 10;
+        private Duration maxBackoff = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration welcomeTimeout = Duration.ofSeconds(15);
+
+        private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
+            this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
+            this.gateways = List.copyOf(Objects.requireNonNull(gateways, "gateways"));
+            if (this.gateways.isEmpty()) {
+                throw new IllegalArgumentException("at least one gateway URL is needed");
+            }
+            this.tokens = Objects.requireNonNull(tokens, "tokens");
+            this.name = deviceId;
+        }
+
+        /** The device's display name in {@code hello} (default: the device id). */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** {@code desktop} (default), {@code mobile}, {@code web} or {@code service}. */
+        public Builder kind(String kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
+
+        public Builder capabilities(List<String> capabilities) {
+            this.capabilities = List.copyOf(capabilities);
+            return this;
+        }
+
+        /** Required: gets every {@code message} exactly once, in seq order. */
+        public Builder onMessage(Consumer<Frame> handler) {
+            this.onMessage = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Gets every other frame: {@code welcome}, {@code command}, answers, presence, and errors
+         * other than the retryable ones the device resends by itself.
+         */
+        public Builder onOtherFrame(Consumer<Frame> handler) {
+            this.onOtherFrame = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** The last seq handed over by an earlier session (for example kept on disk): resume after it. */
+        public Builder resumeFrom(Long lastSeq) {
+            this.resumeFrom = lastSeq;
+            return this;
+        }
+
+        /** Acknowledge after this many messages at the latest (default 100). */
+        public Builder ackEvery(int messages) {
+            this.ackEvery = messages;
+            return this;
+        }
+
+        /** Acknowledge at most this long after a message was handed over (default 200 ms). */
+        public Builder ackDelay(Duration delay) {
+            this.ackDelay = Objects.requireNonNull(delay, "delay");
+            return this;
+        }
+
+        /** How many out-of-order messages are held while a gap fills (default 10,000). */
+        public Builder maxHeld(int frames) {
+            this.maxHeld = frames;
+            return this;
+        }
+
+        /** How often one frame is sent at most when the server keeps refusing it as retryable (default 10). */
+        public Builder maxSendAttempts(int attempts) {
+            this.maxSendAttempts = attempts;
+            return this;
+        }
+
+        /** The longest wait between connection attempts, and between resends (default 5 s). */
+        public Builder maxBackoff(Duration cap) {
+            this.maxBackoff = Objects.requireNonNull(cap, "cap");
+            return this;
+        }
+
+        /** How long opening one WebSocket may take (default 10 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** How long to wait for {@code welcome} before trying again (default 15 s). */
+        public Builder welcomeTimeout(Duration timeout) {
+            this.welcomeTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Builds the device and starts connecting in the background; see {@link RccsDevice#awaitConnected}. */
+        public RccsDevice start() {
+            if (onMessage == null) {
+                throw new IllegalStateException("onMessage is required");
+            }
+            return new RccsDevice(new Settings(deviceId, gateways, tokens, name, kind, capabilities, onMessage,
+                    onOtherFrame, resumeFrom, ackEvery, ackDelay, maxHeld, maxSendAttempts, maxBackoff, connectTimeout,
+                    welcomeTimeout)).start();
+        }
+    }
+}
