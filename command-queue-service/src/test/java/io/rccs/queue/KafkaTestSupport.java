@@ -47,7 +47,7 @@ public final class KafkaTestSupport extends KafkaTestKit {
     /**
      * Waits until both of the queue's consumers read their topics: in the test profile they start
      * at the latest offset, so anything published before their partitions are assigned would be
-     * missed. Probes rccs.frames.in with a submit to a device nobody has (refused, nothing stored)
+     * missed. Probes rccs.commands.in with a submit to a device nobody has (refused, nothing stored)
      * and rccs.device.events with an event for a probe device (until the directory has it).
      */
     public static synchronized void awaitQueueReady() {
@@ -64,7 +64,7 @@ public final class KafkaTestSupport extends KafkaTestKit {
                 }
             }
             if (!framesReady) {
-                fail("the command queue never answered a probe on rccs.frames.in within 90 s");
+                fail("the command queue never answered a probe on rccs.commands.in within 90 s");
             }
         }
         while (!deviceEventsReady && System.nanoTime() < deadline) {

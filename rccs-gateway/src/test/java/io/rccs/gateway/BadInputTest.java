@@ -37,6 +37,17 @@ class BadInputTest {
             assertThat(errorPayload(notHello).message()).contains("hello");
             assertThat(client.pending()).noneMatch(FrameMatcher.type("pong"));
 
+            // what the relay's columns could not hold is refused here, at once, and the client may say hello again
+            String tooLong = "{\"v\":1,\"id\":\"h-long\",\"type\":\"hello\",\"payload\":{\"deviceId\":\"" + deviceId("gw-bad")
+                    + "\",\"name\":\"n\",\"kind\":\"desktop\",\"platform\":\"" + "p".repeat(65) + "\"}}";
+            client.sendRaw(tooLong);
+            ErrorPayload platform = errorPayload(client.await(errorWithCode("bad_frame").and(FrameMatcher.corr("h-long")), WAIT));
+            assertThat(platform.message()).contains("platform").contains("64");
+            client.sendRaw("{\"v\":1,\"id\":\"h-nul\",\"type\":\"hello\",\"payload\":{\"deviceId\":\"d\",\"name\":\"n\\u0000\","
+                    + "\"kind\":\"desktop\"}}");
+            ErrorPayload control = errorPayload(client.await(errorWithCode("bad_frame").and(FrameMatcher.corr("h-nul")), WAIT));
+            assertThat(control.message()).contains("control characters");
+
             hello(client, deviceId("gw-bad"));
 
             client.sendRaw("not json");

@@ -5,8 +5,12 @@ public final class Channels {
 
     /** Outgoing to {@link io.rccs.model.events.Topics#FRAMES_IN} (gateway). */
     public static final String FRAMES_IN_OUT = "frames-in-out";
-    /** Incoming from {@link io.rccs.model.events.Topics#FRAMES_IN} (relay, command queue). */
+    /** Incoming from {@link io.rccs.model.events.Topics#FRAMES_IN} (relay). */
     public static final String FRAMES_IN = "frames-in";
+    /** Outgoing to {@link io.rccs.model.events.Topics#COMMANDS_IN} (gateway). */
+    public static final String COMMANDS_IN_OUT = "commands-in-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#COMMANDS_IN} (command queue). */
+    public static final String COMMANDS_IN = "commands-in";
     /** Outgoing to {@link io.rccs.model.events.Topics#DELIVERIES} (relay, command queue). */
     public static final String DELIVERIES_OUT = "deliveries-out";
     /** Incoming from this gateway's partition of {@link io.rccs.model.events.Topics#DELIVERIES}. */

@@ -1,5 +1,8 @@
 package io.rccs.common;
 
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import io.rccs.model.events.CloudEvent;
@@ -15,6 +18,15 @@ public final class EventPublisher {
 
     public static Uni<Void> publish(MutinyEmitter<String> emitter, String key, CloudEvent event) {
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build();
+        return emitter.sendMessage(Message.of(event.toJson()).addMetadata(metadata));
+    }
+
+    /** As {@link #publish(MutinyEmitter, String, CloudEvent)}, with one header (a filter for consumers). */
+    public static Uni<Void> publish(MutinyEmitter<String> emitter, String key, CloudEvent event, String header, String value) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(header, value.getBytes(StandardCharsets.UTF_8));
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key)
+                .withHeaders(headers).build();
         return emitter.sendMessage(Message.of(event.toJson()).addMetadata(metadata));
     }
 }

@@ -83,10 +83,10 @@ public class KafkaTestKit {
         }
     }
 
-    /** What the gateway publishes when a connection sends a frame: key = user id. */
+    /** What the gateway publishes when a connection sends a frame: key = user id, topic by frame type. */
     public static InboundFrame sendFrame(String userId, String deviceId, String connectionId, Frame frame) {
         InboundFrame in = new InboundFrame(userId, deviceId, connectionId, GATEWAY, List.of("rccs-user"), frame);
-        send(Topics.FRAMES_IN, userId, CloudEvent.of(EventTypes.FRAME_RECEIVED, SOURCE, userId, in).toJson());
+        send(Topics.inboundTopic(frame.type()), userId, CloudEvent.of(EventTypes.FRAME_RECEIVED, SOURCE, userId, in).toJson());
         return in;
     }
 

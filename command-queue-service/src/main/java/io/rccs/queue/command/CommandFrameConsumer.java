@@ -25,7 +25,7 @@ import io.rccs.queue.outbox.OutboxPublisher;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Consumes rccs.frames.in (group command-queue) for the command frames. The offset is committed
+ * Consumes rccs.commands.in (group command-queue) for the command frames. The offset is committed
  * only once the command's transaction has committed, so a submit is never lost; the submit frame's
  * id makes a replayed record (or a client's resend) find the same command.
  */
@@ -50,7 +50,7 @@ public class CommandFrameConsumer {
         this.consumption = consumption;
     }
 
-    @Incoming(Channels.FRAMES_IN)
+    @Incoming(Channels.COMMANDS_IN)
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
         // frames of one user in order, users in parallel; a batch's offsets commit once all of it is done
         return consumption.consume(CONSUMER, records, event -> EventTypes.FRAME_RECEIVED.equals(event.type())

@@ -1,9 +1,11 @@
 package io.rccs.relay.device;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -12,12 +14,17 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.rccs.relay.RelayConfig;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * The users' devices as message routing needs them (which exist, which are trusted), in memory so
  * that a message costs no database read. An entry is loaded from the registry on first use and
  * dropped whenever a device event of its user is seen (rccs.device.events, from any relay
- * instance) or this instance changes the registry itself; the next use loads it again.
+ * instance) or this instance changes the registry itself; the next use loads it again. Loads go
+ * straight to the pool, all the missing users of a batch in one query (no ORM session, which
+ * cannot be shared by the concurrent loads of one batch).
  */
 @ApplicationScoped
 public class DeviceCache {
@@ -29,11 +36,7 @@ public class DeviceCache {
     /** One user's devices, by id, in a stable order. */
     public record UserDevices(Map<String, Known> byId) {
 
-        static UserDevices of(List<Device> devices) {
-            Map<String, Known> byId = new LinkedHashMap<>();
-            devices.forEach(device -> byId.put(device.deviceId, new Known(device.deviceId, device.trusted)));
-            return new UserDevices(Map.copyOf(byId));
-        }
+        static final UserDevices NONE = new UserDevices(Map.of());
 
         public Known find(String deviceId) {
             return byId.get(deviceId);
@@ -46,11 +49,14 @@ public class DeviceCache {
         }
     }
 
-    private final DeviceRegistry registry;
+    private static final String LOAD = """
+            SELECT user_id, device_id, trusted FROM relay.device WHERE user_id = ANY($1) ORDER BY user_id, device_id""";
+
+    private final Pool pool;
     private final AsyncCache<String, UserDevices> users;
 
-    public DeviceCache(DeviceRegistry registry, RelayConfig config) {
-        this.registry = registry;
+    public DeviceCache(Pool pool, RelayConfig config) {
+        this.pool = pool;
         this.users = Caffeine.newBuilder()
                 .maximumSize(config.cachedUsers())
                 .expireAfterAccess(Duration.ofMinutes(30))
@@ -59,9 +65,30 @@ public class DeviceCache {
 
     /** The user's devices; a load that fails is not kept, so the next call tries again. */
     public Uni<UserDevices> of(String userId) {
-        // the loader runs on the calling (Vert.x) thread, as the reactive registry needs
-        return Uni.createFrom().completionStage(() -> users.get(userId,
-                (user, executor) -> registry.list(user).map(UserDevices::of).subscribeAsCompletionStage()));
+        return ofAll(Set.of(userId)).map(all -> all.get(userId));
+    }
+
+    /** The devices of each of these users, loading the ones not cached in one query. */
+    public Uni<Map<String, UserDevices>> ofAll(Set<String> userIds) {
+        return Uni.createFrom().completionStage(() -> users.getAll(userIds,
+                (missing, executor) -> load(missing).subscribeAsCompletionStage()));
+    }
+
+    private Uni<Map<String, UserDevices>> load(Set<? extends String> userIds) {
+        return pool.preparedQuery(LOAD).execute(Tuple.tuple().addArrayOfString(userIds.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, Map<String, Known>> byUser = new HashMap<>();
+                    for (Row row : rows) {
+                        byUser.computeIfAbsent(row.getString(0), ignored -> new LinkedHashMap<>())
+                                .put(row.getString(1), new Known(row.getString(1), row.getBoolean(2)));
+                    }
+                    Map<String, UserDevices> loaded = new HashMap<>();
+                    for (String userId : userIds) {
+                        Map<String, Known> devices = byUser.get(userId);
+                        loaded.put(userId, devices == null ? UserDevices.NONE : new UserDevices(Map.copyOf(devices)));
+                    }
+                    return loaded;
+                });
     }
 
     /** Forgets what is known of the user (an in-flight load is dropped too). */

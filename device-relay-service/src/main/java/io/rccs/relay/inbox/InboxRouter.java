@@ -92,25 +92,13 @@ public class InboxRouter {
         Set<String> users = new LinkedHashSet<>();
         frames.forEach(in -> users.add(in.userId()));
         return DeliverySender.all(malformed)
-                .chain(() -> steps.untilDone("inbox device lists", () -> deviceLists(users)))
+                .chain(() -> steps.untilDone("inbox device lists", () -> devices.ofAll(users)))
                 .chain(known -> {
                     Plan plan = plan(valid, frames, known);
                     return DeliverySender.all(rejections(consumer, plan))
                             .chain(() -> store(consumer, plan, valid, frames))
                             .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies)));
                 });
-    }
-
-    private Uni<Map<String, UserDevices>> deviceLists(Set<String> users) {
-        List<String> ids = List.copyOf(users);
-        List<Uni<UserDevices>> loads = ids.stream().map(devices::of).toList();
-        return Uni.join().all(loads).andFailFast().map(lists -> {
-            Map<String, UserDevices> byUser = new LinkedHashMap<>();
-            for (int i = 0; i < ids.size(); i++) {
-                byUser.put(ids.get(i), lists.get(i));
-            }
-            return byUser;
-        });
     }
 
     private Plan plan(List<Event> events, List<InboundFrame> frames, Map<String, UserDevices> known) {

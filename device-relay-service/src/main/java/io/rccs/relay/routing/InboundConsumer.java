@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.TaggedCounters;
 import io.rccs.common.consumption.EventConsumption;
 import io.rccs.common.consumption.EventConsumption.Event;
 import io.rccs.model.events.ConnectionClosed;
@@ -42,7 +43,7 @@ public class InboundConsumer {
     private final InboxRouter inbox;
     private final DeliverySender deliveries;
     private final EventConsumption consumption;
-    private final MeterRegistry metrics;
+    private final TaggedCounters frames;
 
     public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, InboxRouter inbox,
             DeliverySender deliveries, EventConsumption consumption, MeterRegistry metrics) {
@@ -51,12 +52,14 @@ public class InboundConsumer {
         this.inbox = inbox;
         this.deliveries = deliveries;
         this.consumption = consumption;
-        this.metrics = metrics;
+        this.frames = new TaggedCounters(metrics, "rccs_relay_frames_total", "type");
     }
 
     @Incoming(Channels.FRAMES_IN)
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
-        return consumption.parse(CONSUMER, records).chain(this::inRuns);
+        // command frames are the command queue's: passed over without parsing
+        return consumption.parse(CONSUMER, records, EventConsumption.frameTypes(type -> !type.startsWith("command.")))
+                .chain(this::inRuns);
     }
 
     private Uni<Void> inRuns(List<Event> events) {
@@ -97,7 +100,7 @@ public class InboundConsumer {
     }
 
     private Uni<Void> frame(InboundFrame in) {
-        metrics.counter("rccs_relay_frames_total", "type", in.frame().type()).increment();
+        frames.increment(in.frame().type());
         try {
             return switch (in.frame().frameType()) {
                 case HELLO -> lifecycle.hello(in);

@@ -12,6 +12,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.TaggedCounters;
 import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.presence.PresenceWriter;
@@ -44,6 +45,7 @@ public class ConnectEndpoint {
     private final GatewayConfig config;
     private final FrameCodec codec;
     private final MeterRegistry metrics;
+    private final TaggedCounters framesIn;
     private final Vertx vertx;
 
     public ConnectEndpoint(SecurityIdentity identity, LocalConnections connections, PresenceWriter presence,
@@ -58,6 +60,7 @@ public class ConnectEndpoint {
         this.config = config;
         this.codec = new FrameCodec(config.maxFrameBytes());
         this.metrics = metrics;
+        this.framesIn = new TaggedCounters(metrics, "rccs_frames_in_total", "type");
         this.vertx = vertx;
     }
 
@@ -98,7 +101,7 @@ public class ConnectEndpoint {
         } catch (ProtocolException e) {
             return violation(connection, e.corr(), e.code(), e.getMessage());
         }
-        metrics.counter("rccs_frames_in_total", "type", frame.type()).increment();
+        framesIn.increment(frame.type());
         if (!connection.saidHello()) {
             return frame.is(FrameType.HELLO) ? hello(connection, frame)
                     : violation(connection, frame.id(), ErrorCode.BAD_FRAME, "the first frame must be hello");

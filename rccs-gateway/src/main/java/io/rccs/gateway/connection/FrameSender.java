@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
 import io.rccs.common.ServerFrames;
+import io.rccs.common.TaggedCounters;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
@@ -14,20 +15,22 @@ import io.rccs.model.protocol.FrameCodec;
 @ApplicationScoped
 public class FrameSender {
 
-    private final MeterRegistry metrics;
+    private final TaggedCounters framesOut;
+    private final TaggedCounters protocolErrors;
 
     public FrameSender(MeterRegistry metrics) {
-        this.metrics = metrics;
+        this.framesOut = new TaggedCounters(metrics, "rccs_frames_out_total", "type");
+        this.protocolErrors = new TaggedCounters(metrics, "rccs_protocol_errors_total", "code");
     }
 
     public void send(DeviceConnection connection, Frame frame) {
-        metrics.counter("rccs_frames_out_total", "type", frame.type()).increment();
+        framesOut.increment(frame.type());
         connection.socket().sendText(FrameCodec.encode(frame)).subscribe().with(ignored -> {
         }, failure -> Log.debugf("could not send %s to %s: %s", frame.type(), connection.connectionId(), failure.getMessage()));
     }
 
     public void error(DeviceConnection connection, String corr, ErrorCode code, String message) {
-        metrics.counter("rccs_protocol_errors_total", "code", code.wire()).increment();
+        protocolErrors.increment(code.wire());
         send(connection, ServerFrames.error(corr, code, message));
     }
 

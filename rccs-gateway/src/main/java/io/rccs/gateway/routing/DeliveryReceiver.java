@@ -7,6 +7,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.rccs.common.Channels;
+import io.rccs.common.TaggedCounters;
 import io.rccs.gateway.connection.DeviceConnection;
 import io.rccs.gateway.connection.FrameSender;
 import io.rccs.gateway.connection.LocalConnections;
@@ -23,12 +24,12 @@ public class DeliveryReceiver {
 
     private final LocalConnections connections;
     private final FrameSender sender;
-    private final MeterRegistry metrics;
+    private final TaggedCounters received;
 
     public DeliveryReceiver(LocalConnections connections, FrameSender sender, MeterRegistry metrics) {
         this.connections = connections;
         this.sender = sender;
-        this.metrics = metrics;
+        this.received = new TaggedCounters(metrics, "rccs_deliveries_received_total", "outcome");
     }
 
     @Incoming(Channels.DELIVERIES)
@@ -38,17 +39,17 @@ public class DeliveryReceiver {
             delivery = CloudEvent.fromJson(json).data(Delivery.class);
         } catch (IllegalArgumentException malformed) {
             Log.warnf("dropping a malformed delivery: %s", malformed.getMessage());
-            metrics.counter("rccs_deliveries_received_total", "outcome", "malformed").increment();
+            received.increment("malformed");
             return;
         }
         DeviceConnection connection = connections.byDevice(delivery.userId(), delivery.deviceId());
         if (connection == null
                 || (delivery.connectionId() != null && !delivery.connectionId().equals(connection.connectionId()))) {
             Log.debugf("device %s/%s is not connected here, delivery dropped", delivery.userId(), delivery.deviceId());
-            metrics.counter("rccs_deliveries_received_total", "outcome", "not_here").increment();
+            received.increment("not_here");
             return;
         }
-        metrics.counter("rccs_deliveries_received_total", "outcome", "delivered").increment();
+        received.increment("delivered");
         if (delivery.frame() != null) {
             sender.send(connection, delivery.frame());
         }

@@ -12,20 +12,27 @@ import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
+import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.Frame;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 
-/** Publishes what clients send to rccs.frames.in, keyed by user so each user's frames stay in order. */
+/**
+ * Publishes what clients send, keyed by user so each user's frames stay in order: command frames
+ * to rccs.commands.in (the command queue's), everything else to rccs.frames.in (the relay's).
+ */
 @ApplicationScoped
 public class InboundPublisher {
 
     private final MutinyEmitter<String> framesIn;
+    private final MutinyEmitter<String> commandsIn;
     private final GatewayConfig config;
     private final String source;
 
-    public InboundPublisher(@Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, GatewayConfig config) {
+    public InboundPublisher(@Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn,
+            @Channel(Channels.COMMANDS_IN_OUT) MutinyEmitter<String> commandsIn, GatewayConfig config) {
         this.framesIn = framesIn;
+        this.commandsIn = commandsIn;
         this.config = config;
         this.source = "/rccs-gateway/" + config.instance();
     }
@@ -33,14 +40,16 @@ public class InboundPublisher {
     public Uni<Void> frame(DeviceConnection connection, Frame frame) {
         InboundFrame data = new InboundFrame(connection.userId(), connection.deviceId(), connection.connectionId(),
                 config.instance(), connection.roles(), frame);
-        return EventPublisher.publish(framesIn, connection.userId(),
-                CloudEvent.of(EventTypes.FRAME_RECEIVED, source, connection.userId(), data));
+        MutinyEmitter<String> topic = Topics.COMMANDS_IN.equals(Topics.inboundTopic(frame.type())) ? commandsIn : framesIn;
+        return EventPublisher.publish(topic, connection.userId(),
+                CloudEvent.of(EventTypes.FRAME_RECEIVED, source, connection.userId(), data), Topics.FRAME_TYPE_HEADER, frame.type());
     }
 
     public Uni<Void> closed(DeviceConnection connection, int closeCode) {
         ConnectionClosed data = new ConnectionClosed(connection.userId(), connection.deviceId(),
                 connection.connectionId(), config.instance(), closeCode);
         return EventPublisher.publish(framesIn, connection.userId(),
-                CloudEvent.of(EventTypes.CONNECTION_CLOSED, source, connection.userId(), data));
+                CloudEvent.of(EventTypes.CONNECTION_CLOSED, source, connection.userId(), data), Topics.FRAME_TYPE_HEADER,
+                Topics.CONNECTION_CLOSED_TYPE);
     }
 }

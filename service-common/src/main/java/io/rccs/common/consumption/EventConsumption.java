@@ -4,15 +4,24 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
 
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.Topics;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * How every RCCS consumer treats a batch of records, so that none skips unfinished work:
@@ -57,9 +66,21 @@ public class EventConsumption {
 
     /** The batch's CloudEvents in offset order; every record that is not one is dead-lettered first. */
     public Uni<List<Event>> parse(String consumer, ConsumerRecords<String, String> records) {
+        return parse(consumer, records, record -> true);
+    }
+
+    /**
+     * As {@link #parse(String, ConsumerRecords)}, passing over (unparsed) the records {@code wanted}
+     * refuses: another service's frames on a shared topic, told apart by a header.
+     */
+    public Uni<List<Event>> parse(String consumer, ConsumerRecords<String, String> records,
+            Predicate<ConsumerRecord<String, String>> wanted) {
         List<Event> events = new ArrayList<>(records.count());
         Uni<Void> rejected = Uni.createFrom().voidItem();
         for (ConsumerRecord<String, String> record : records) {
+            if (!wanted.test(record)) {
+                continue;
+            }
             try {
                 if (record.value() == null) {
                     throw new IllegalArgumentException("the record has no value");
@@ -74,7 +95,24 @@ public class EventConsumption {
 
     /** Parses the batch and handles each event in order per key ({@link #inOrderPerKey}). */
     public Uni<Void> consume(String consumer, ConsumerRecords<String, String> records, Function<Event, Uni<Void>> handler) {
-        return parse(consumer, records).chain(events -> inOrderPerKey(consumer, events, handler));
+        return consume(consumer, records, record -> true, handler);
+    }
+
+    /** As {@link #consume(String, ConsumerRecords, Function)}, for the records {@code wanted} accepts. */
+    public Uni<Void> consume(String consumer, ConsumerRecords<String, String> records,
+            Predicate<ConsumerRecord<String, String>> wanted, Function<Event, Uni<Void>> handler) {
+        return parse(consumer, records, wanted).chain(events -> inOrderPerKey(consumer, events, handler));
+    }
+
+    /**
+     * Whether a rccs.frames.in record's frame type (its header) satisfies {@code type}; a record
+     * without the header is wanted (it is parsed and judged by the handler).
+     */
+    public static Predicate<ConsumerRecord<String, String>> frameTypes(Predicate<String> type) {
+        return record -> {
+            Header header = record.headers().lastHeader(Topics.FRAME_TYPE_HEADER);
+            return header == null || type.test(new String(header.value(), StandardCharsets.UTF_8));
+        };
     }
 
     /** Handles events of one key one after another and different keys concurrently. */
@@ -86,16 +124,41 @@ public class EventConsumption {
         for (Event event : events) {
             byKey.computeIfAbsent(event.key(), ignored -> new ArrayList<>()).add(event);
         }
+        Context batchContext = Vertx.currentContext();
         List<Uni<Void>> keys = new ArrayList<>(byKey.size());
         for (List<Event> ofKey : byKey.values()) {
-            Uni<Void> inOrder = Uni.createFrom().voidItem();
-            for (Event event : ofKey) {
-                inOrder = inOrder.chain(() -> handle(consumer, event, handler));
-            }
-            keys.add(inOrder);
+            keys.add(onOwnContext(batchContext, () -> {
+                Uni<Void> inOrder = Uni.createFrom().voidItem();
+                for (Event event : ofKey) {
+                    inOrder = inOrder.chain(() -> handle(consumer, event, handler));
+                }
+                return inOrder;
+            }));
         }
         return keys.size() == 1 ? keys.get(0)
                 : Uni.join().all(keys).usingConcurrencyOf(KEY_CONCURRENCY).andFailFast().replaceWithVoid();
+    }
+
+    /**
+     * Runs one key's handlers on a duplicated context of their own: what a handler keeps in its
+     * context (an ORM session, a transaction) must not be shared with the keys running beside it.
+     */
+    private static Uni<Void> onOwnContext(Context batchContext, Supplier<Uni<Void>> work) {
+        if (batchContext == null) {
+            return Uni.createFrom().deferred(() -> work.get());
+        }
+        Context own = VertxContext.createNewDuplicatedContext(batchContext);
+        VertxContextSafetyToggle.setContextSafe(own, true); // isolated: Hibernate Reactive may keep its session here
+        return Uni.createFrom().emitter(emitter -> own.runOnContext(ignored -> {
+            Uni<Void> keyWork;
+            try {
+                keyWork = work.get();
+            } catch (RuntimeException failure) {
+                emitter.fail(failure);
+                return;
+            }
+            keyWork.subscribe().with(emitter::complete, emitter::fail);
+        }));
     }
 
     /** One event: transient failures retried until done; a permanent one dead-letters the event. */

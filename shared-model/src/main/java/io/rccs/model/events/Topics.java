@@ -6,8 +6,17 @@ package io.rccs.model.events;
  */
 public final class Topics {
 
-    /** Every frame a client sends, and connection lifecycle, from the gateways. Key: user id (order per user). */
+    /**
+     * Every frame a client sends but the command frames ({@link #COMMANDS_IN}), and connection
+     * lifecycle, from the gateways. Key: user id (order per user).
+     */
     public static final String FRAMES_IN = "rccs.frames.in";
+
+    /**
+     * The command frames clients send ({@code command.*}), from the gateways, for the command queue.
+     * Key: user id. Apart from {@link #FRAMES_IN} so that neither service reads the other's traffic.
+     */
+    public static final String COMMANDS_IN = "rccs.commands.in";
 
     /**
      * What the services address to a device. Key: {@code userId/deviceId}. The partition is chosen
@@ -28,7 +37,21 @@ public final class Topics {
      */
     public static final String DEAD_LETTERS = "rccs.dead-letters";
 
+    /**
+     * A header of every {@link #FRAMES_IN} record: the frame's type (or {@code connection.closed}),
+     * so that a consumer can pass over the records it does not handle without parsing them.
+     */
+    public static final String FRAME_TYPE_HEADER = "rccs-frame-type";
+
+    /** The {@link #FRAME_TYPE_HEADER} value of a connection-closed record. */
+    public static final String CONNECTION_CLOSED_TYPE = "connection.closed";
+
     private Topics() {
+    }
+
+    /** The topic a client frame of this type is published on. */
+    public static String inboundTopic(String frameType) {
+        return frameType.startsWith("command.") ? COMMANDS_IN : FRAMES_IN;
     }
 
     /** The key of per-device records: device ids are unique only within their user. */
