@@ -13,6 +13,7 @@ public final class DeviceConnection {
     private final RateLimiter rateLimiter;
     private volatile String deviceId;
     private volatile long onlineSince;
+    private volatile boolean welcomed;
     private long helloTimer = -1;
     private long expiryTimer = -1;
 
@@ -53,8 +54,22 @@ public final class DeviceConnection {
         this.deviceId = deviceId;
     }
 
+    /**
+     * Whether the relay's welcome has been sent on this connection. Until then only answers to this
+     * connection are forwarded: the welcome is followed by the replay of the device's inbox, and
+     * live traffic must not overtake it (a message stored before the hello is in the replay).
+     */
+    public boolean welcomed() {
+        return welcomed;
+    }
+
+    void markWelcomed() {
+        welcomed = true;
+    }
+
     /** The hello could not be recorded: the connection must say hello again. */
     void helloFailed() {
+        this.welcomed = false;
         this.deviceId = null;
     }
 

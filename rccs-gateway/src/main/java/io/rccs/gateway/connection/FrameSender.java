@@ -10,6 +10,7 @@ import io.rccs.common.TaggedCounters;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.FrameType;
 
 /** Writes frames to connections without waiting: a slow client must not hold up the others. */
 @ApplicationScoped
@@ -24,6 +25,9 @@ public class FrameSender {
     }
 
     public void send(DeviceConnection connection, Frame frame) {
+        if (frame.is(FrameType.WELCOME)) {
+            connection.markWelcomed();
+        }
         framesOut.increment(frame.type());
         connection.socket().sendText(FrameCodec.encode(frame)).subscribe().with(ignored -> {
         }, failure -> Log.debugf("could not send %s to %s: %s", frame.type(), connection.connectionId(), failure.getMessage()));

@@ -49,6 +49,12 @@ public class DeliveryReceiver {
             received.increment("not_here");
             return;
         }
+        if (delivery.connectionId() == null && !connection.welcomed()) {
+            // live traffic for a connection still waiting for its welcome and replay: the replay has it
+            Log.debugf("device %s/%s not welcomed yet, live delivery dropped", delivery.userId(), delivery.deviceId());
+            received.increment("before_welcome");
+            return;
+        }
         received.increment("delivered");
         if (delivery.frame() != null) {
             sender.send(connection, delivery.frame());

@@ -1,0 +1,134 @@
+package io.rccs.e2e;
+
+import static io.rccs.client.FrameMatcher.type;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.rccs.client.RccsClient;
+import io.rccs.e2e.Devices.Recorded;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.payload.Ack;
+import io.rccs.model.protocol.payload.Welcome;
+
+/**
+ * The per-device inbox end to end (SPEC 3.2), through both gateways, Kafka, the relay and PostgreSQL:
+ * messages to an offline device, a receiver that drops and resumes on the other gateway, and a
+ * resent frame id.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class InboxIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Below the gateway's 50 frames/s per connection: a sender that keeps the limit needs no resends. */
+    private static final int SENDS_PER_SECOND = 45;
+
+    private final Devices devices = new Devices();
+    private final List<RccsClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        devices.close();
+        clients.forEach(RccsClient::close);
+    }
+
+    @Test
+    void aThousandMessagesSentWhileTheTargetIsOfflineArriveOnConnectInOrderEachOnce() {
+        String desk = Devices.unique("desk");
+        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
+        target.device().close(); // registered, now offline
+        Recorded phone = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+
+        List<String> sent = sendPaced(phone, desk, 1000);
+
+        Recorded back = devices.start(Stack.ALICE, desk, 0, null);
+        assertThat(Devices.await(Duration.ofSeconds(60), () -> back.messages().size() >= 1000))
+                .as("1000 messages handed over within 60 s, got %d", back.messages().size()).isTrue();
+        Devices.sleep(1000); // anything more that would come
+        assertThat(back.messages()).extracting(Frame::id).containsExactlyElementsOf(sent);
+        assertThat(back.messages()).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
+        assertThat(back.others()).noneMatch(type("error"));
+        assertThat(phone.others()).as("the sender is told nothing went wrong").noneMatch(type("error"));
+    }
+
+    @Test
+    void aReceiverThatDropsMidStreamResumesOnTheOtherGatewayWithTheRestInOrder() {
+        String desk = Devices.unique("desk");
+        RccsClient first = RccsClient.connect(Stack.gateway(0), Devices.token(Stack.ALICE), WAIT);
+        clients.add(first);
+        first.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), null), WAIT);
+        Recorded phone = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+
+        List<String> sent = new ArrayList<>(sendPaced(phone, desk, 40));
+        List<Frame> before = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            before.add(first.await(type("message"), WAIT));
+        }
+        long lastSeq = before.get(before.size() - 1).seq();
+        // it acknowledged only part of what it saw, then the connection broke
+        first.send("ack", null, new Ack(before.get(19).seq()));
+        first.close();
+        sent.addAll(sendPaced(phone, desk, 60));
+
+        RccsClient second = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        clients.add(second);
+        Welcome welcome = second.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), lastSeq), WAIT);
+        assertThat(welcome.resumed()).isTrue();
+        assertThat(welcome.missed()).isZero();
+        List<Frame> after = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            after.add(second.await(type("message"), WAIT));
+        }
+        List<Frame> all = new ArrayList<>(before);
+        all.addAll(after);
+        assertThat(all).extracting(Frame::id).containsExactlyElementsOf(sent);
+        assertThat(after.get(0).seq()).as("the replay starts right after lastSeq").isEqualTo(lastSeq + 1);
+        assertThat(all).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
+        assertThat(second.nothingMatching(type("message"), Duration.ofSeconds(2))).as("nothing after the 100").isTrue();
+    }
+
+    @Test
+    void aResentFrameIdIsDeliveredOnce() {
+        String desk = Devices.unique("desk");
+        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
+        RccsClient phone = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        clients.add(phone);
+        phone.hello(RccsClient.helloPayload(Devices.unique("phone"), "phone", "mobile", List.of(), null), WAIT);
+
+        Frame message = new Frame(Frame.VERSION, RccsClient.newId(), "message", desk, null, null, null,
+                System.currentTimeMillis(), FrameCodec.toPayload(Map.of("text", "once")));
+        String text = FrameCodec.encode(message);
+        phone.sendRaw(text);
+        phone.sendRaw(text);
+        phone.sendRaw(text);
+        Frame after = phone.send("message", desk, Map.of("text", "after"));
+
+        assertThat(Devices.await(WAIT, () -> target.messages().size() >= 2)).isTrue();
+        Devices.sleep(1500);
+        assertThat(target.messages()).extracting(Frame::id).containsExactly(message.id(), after.id());
+    }
+
+    /** Sends {@code count} numbered messages to {@code to}, paced under the gateway's rate limit; returns their ids. */
+    static List<String> sendPaced(Recorded sender, String to, int count) {
+        List<String> ids = new ArrayList<>(count);
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long due = start + i * 1_000_000_000L / SENDS_PER_SECOND;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                Devices.sleep(wait / 1_000_000);
+            }
+            ids.add(sender.device().send("message", to, Map.of("i", i)).id());
+        }
+        return ids;
+    }
+}
