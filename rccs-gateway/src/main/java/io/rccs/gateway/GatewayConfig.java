@@ -36,6 +36,13 @@ public interface GatewayConfig {
     @WithDefault("100")
     int rateLimitBurst();
 
+    /**
+     * Frames of one connection that may wait for the broker's acknowledgement at once; past that a
+     * frame is answered {@code unavailable} (retryable). Bounds memory while the broker is away.
+     */
+    @WithDefault("1000")
+    int maxPublishesInFlight();
+
     /** Violations (bad frames, rate limit) a minute after which the connection is closed with 4429. */
     @WithDefault("20")
     int maxViolationsPerMinute();

@@ -14,6 +14,7 @@ public final class DeviceConnection {
     private volatile String deviceId;
     private volatile long onlineSince;
     private volatile boolean welcomed;
+    private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
     private long helloTimer = -1;
     private long expiryTimer = -1;
 
@@ -65,6 +66,19 @@ public final class DeviceConnection {
 
     void markWelcomed() {
         welcomed = true;
+    }
+
+    /** Counts a frame handed to the producer; false (nothing counted) when {@code max} are already waiting. */
+    boolean startPublish(int max) {
+        if (publishing.incrementAndGet() > max) {
+            publishing.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void publishDone() {
+        publishing.decrementAndGet();
     }
 
     /** The hello could not be recorded: the connection must say hello again. */

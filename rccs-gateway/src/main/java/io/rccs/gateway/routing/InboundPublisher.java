@@ -3,6 +3,7 @@ package io.rccs.gateway.routing;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import io.rccs.common.Channels;
 import io.rccs.common.EventPublisher;
@@ -29,8 +30,13 @@ public class InboundPublisher {
     private final GatewayConfig config;
     private final String source;
 
-    public InboundPublisher(@Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn,
-            @Channel(Channels.COMMANDS_IN_OUT) MutinyEmitter<String> commandsIn, GatewayConfig config) {
+    /** Frames of all connections that may wait in the emitter for the producer (a broker outage fills it). */
+    static final int MAX_QUEUED = 65_536;
+
+    public InboundPublisher(
+            @Channel(Channels.FRAMES_IN_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = MAX_QUEUED) MutinyEmitter<String> framesIn,
+            @Channel(Channels.COMMANDS_IN_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = MAX_QUEUED) MutinyEmitter<String> commandsIn,
+            GatewayConfig config) {
         this.framesIn = framesIn;
         this.commandsIn = commandsIn;
         this.config = config;
