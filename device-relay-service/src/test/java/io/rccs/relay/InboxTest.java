@@ -151,6 +151,23 @@ class InboxTest {
         }
     }
 
+    @Test
+    void aSteadyStreamDoesNotPostponeTheRedeliveryOfAnUnacknowledgedMessage() {
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            hello(deliveries, target, unique("conn"), null);
+            String first = send(1).get(0);
+            Predicate<Delivery> copiesOfFirst = frameFor(user, target, FrameType.MESSAGE).and(d -> first.equals(d.frame().id()));
+            long streamEnds = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+            // the device keeps receiving (a new message every 300 ms) but never acknowledges
+            while (System.nanoTime() < streamEnds && deliveries.all(copiesOfFirst).size() < 2) {
+                send(1);
+                deliveries.poll(d -> false, Duration.ofMillis(300));
+            }
+            assertThat(deliveries.all(copiesOfFirst)).as("the first message sent again while new ones kept coming")
+                    .hasSizeGreaterThanOrEqualTo(2);
+        }
+    }
+
     private List<String> send(int count) {
         List<String> ids = new ArrayList<>();
         for (int n = 0; n < count; n++) {

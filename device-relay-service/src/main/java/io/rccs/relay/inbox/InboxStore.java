@@ -74,19 +74,24 @@ public class InboxStore {
                 ON e.user_id = k.user_id AND e.device_id = k.device_id
                AND e.sender_device = k.sender_device AND e.frame_id = k.frame_id""";
 
-    // one row per device, in key order (a fixed lock order); the cursor row lock orders concurrent writers
+    // one row per device, in key order (a fixed lock order); the cursor row lock orders concurrent writers.
+    // sent_at is when the device last made progress: kept while older entries wait for an ack, so that a
+    // steady stream cannot postpone the redelivery of a lost one
     private static final String TAKE_SEQS = """
             INSERT INTO relay.inbox_cursor AS c (user_id, device_id, last_seq, sent_at)
             SELECT user_id, device_id, n, now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, n)
-            ON CONFLICT (user_id, device_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq, sent_at = now()
+            ON CONFLICT (user_id, device_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq,
+              sent_at = CASE WHEN c.acked_seq < c.last_seq AND c.sent_at IS NOT NULL THEN c.sent_at ELSE now() END
             RETURNING user_id, device_id, last_seq""";
 
     private static final String INSERT_ENTRIES = """
             INSERT INTO relay.inbox_entry (user_id, device_id, seq, sender_device, frame_id, frame)
             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])""";
 
+    // an ack that moves the position is progress: the redelivery timer starts again from it
     private static final String ACKNOWLEDGE = """
-            UPDATE relay.inbox_cursor c SET acked_seq = GREATEST(c.acked_seq, LEAST(k.up_to, c.last_seq))
+            UPDATE relay.inbox_cursor c SET acked_seq = GREATEST(c.acked_seq, LEAST(k.up_to, c.last_seq)),
+              sent_at = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq AND c.sent_at IS NOT NULL THEN now() ELSE c.sent_at END
               FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, up_to)
              WHERE c.user_id = k.user_id AND c.device_id = k.device_id""";
 
