@@ -381,7 +381,9 @@ public final class RccsDevice implements AutoCloseable {
             return;
         }
         if (connection.helloId != null && connection.helloId.equals(frame.corr())) {
-            onHelloAnswer(connection, frame);
+            if (!connection.welcomed) {
+                onHelloAnswer(connection, frame);
+            } // else: the same welcome again (the server retried a step): skipping lost entries twice would drop some
             return;
         }
         if (frame.is(FrameType.ERROR) && resendIfRetryable(frame)) {

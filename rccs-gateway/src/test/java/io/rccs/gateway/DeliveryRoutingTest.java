@@ -149,7 +149,7 @@ class DeliveryRoutingTest {
             // the frame is written before the close
             assertThat(client.received()).extracting(Frame::id).contains(last.id());
             // and the device is no longer present
-            await().atMost(WAIT).until(() -> !redis.key().exists(PresenceEntry.key(sub, device)));
+            await().atMost(WAIT).until(() -> redis.hash(String.class).hget(PresenceEntry.key(sub, device), "userId") == null);
         }
     }
 }

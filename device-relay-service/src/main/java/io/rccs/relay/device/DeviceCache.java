@@ -59,7 +59,9 @@ public class DeviceCache {
         this.pool = pool;
         this.users = Caffeine.newBuilder()
                 .maximumSize(config.cachedUsers())
-                .expireAfterAccess(Duration.ofMinutes(30))
+                // bounds how long a change missed by the event stream can linger (another relay instance's
+                // write seen late, events before this instance's cache consumer was assigned)
+                .expireAfterWrite(Duration.ofMinutes(1))
                 .buildAsync();
     }
 
@@ -89,6 +91,11 @@ public class DeviceCache {
                     }
                     return loaded;
                 });
+    }
+
+    /** Forgets everything (this instance was given partitions another instance had: its view may be stale). */
+    public void invalidateAll() {
+        users.synchronous().invalidateAll();
     }
 
     /** Forgets what is known of the user (an in-flight load is dropped too). */

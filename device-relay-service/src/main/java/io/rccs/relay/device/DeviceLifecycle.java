@@ -33,6 +33,9 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class DeviceLifecycle {
 
+    /** Entries a replay reads and sends at once. */
+    static final int REPLAY_PAGE = 500;
+
     private final DeviceRegistry registry;
     private final DeviceCache cache;
     private final InboxStore inbox;
@@ -67,11 +70,11 @@ public class DeviceLifecycle {
             }
             // a pending device is sent nothing but pairing frames: no inbox for it
             Uni<Replay> replay = device.trusted
-                    ? steps.untilDone("hello inbox replay", () -> inbox.replay(in.userId(), device.deviceId, lastSeq,
-                            config.inbox().maxEntries()))
-                    : Uni.createFrom().item(new Replay(false, 0, List.of()));
+                    ? steps.untilDone("hello inbox position", () -> inbox.replay(in.userId(), device.deviceId, lastSeq))
+                    : Uni.createFrom().item(new Replay(false, 0, 0));
             // welcome, then the replay, then (after this record) live traffic: all on one partition, in order
-            return replay.chain(missed -> steps.untilDone("hello welcome", () -> welcome(in, device, missed)))
+            return replay.call(position -> steps.untilDone("hello welcome", () -> welcome(in, device, position)))
+                    .call(position -> device.trusted ? replayFrom(in, position.after(), 0) : Uni.createFrom().voidItem())
                     .chain(() -> steps.untilDone("hello events", () -> announce(in, registration)))
                     .chain(() -> steps.untilDone("hello presence", () -> tellOthers(device, "online")));
         });
@@ -80,12 +83,26 @@ public class DeviceLifecycle {
     private Uni<Void> welcome(InboundFrame in, Device device, Replay replay) {
         Welcome welcome = new Welcome(in.connectionId(), device.deviceId, device.trusted,
                 (int) config.heartbeat().toSeconds(), replay.resumed(), replay.missed());
-        List<Uni<Void>> sends = new ArrayList<>(replay.frames().size() + 1);
-        sends.add(deliveries.reply(in, ServerFrames.of(FrameType.WELCOME, in.frame().id(), welcome)));
-        for (String frame : replay.frames()) {
-            sends.add(deliveries.reply(in, FrameCodec.decodeServerFrame(frame)));
+        return deliveries.reply(in, ServerFrames.of(FrameType.WELCOME, in.frame().id(), welcome));
+    }
+
+    /**
+     * Sends the replay to the connection a page at a time, each page acknowledged by the broker
+     * before the next is read: memory stays bounded whatever the inbox holds, and a retry repeats
+     * one page, not the welcome.
+     */
+    private Uni<Void> replayFrom(InboundFrame in, long after, int sent) {
+        if (sent >= config.inbox().maxEntries()) {
+            return Uni.createFrom().voidItem();
         }
-        return DeliverySender.all(sends);
+        return steps.untilDone("hello replay page", () -> inbox.framesAfter(in.userId(), in.deviceId(), after, REPLAY_PAGE)
+                .call(frames -> {
+                    List<Uni<Void>> sends = new ArrayList<>(frames.size());
+                    frames.forEach(frame -> sends.add(deliveries.reply(in, FrameCodec.decodeServerFrame(frame))));
+                    return DeliverySender.all(sends);
+                }))
+                .chain(frames -> frames.size() < REPLAY_PAGE ? Uni.createFrom().voidItem()
+                        : replayFrom(in, FrameCodec.decodeServerFrame(frames.get(frames.size() - 1)).seq(), sent + frames.size()));
     }
 
     private Uni<Void> announce(InboundFrame in, DeviceRegistry.Registration registration) {

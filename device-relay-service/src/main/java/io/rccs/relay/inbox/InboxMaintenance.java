@@ -34,7 +34,13 @@ import io.vertx.mutiny.core.Vertx;
 public class InboxMaintenance {
 
     /** Devices one sweep claims at most. */
-    static final int SWEEP_DEVICES = 200;
+    static final int SWEEP_DEVICES = 20;
+    /**
+     * Entries sent again to one device per sweep: the oldest unacknowledged first, which is what a
+     * gap waits for; the rest follow once the device acknowledges (20 x 500 stays within the
+     * delivery emitter's buffer).
+     */
+    static final int SWEEP_ENTRIES = 500;
     /** Devices one trim pass handles at most. */
     static final int TRIM_DEVICES = 1000;
 
@@ -92,7 +98,7 @@ public class InboxMaintenance {
                 work.add(store.awaitConnect(device));
                 continue;
             }
-            work.add(store.framesAfter(device.userId(), device.deviceId(), device.ackedSeq(), config.inbox().maxEntries())
+            work.add(store.framesAfter(device.userId(), device.deviceId(), device.ackedSeq(), SWEEP_ENTRIES)
                     .chain(frames -> {
                         redelivered.increment(frames.size());
                         List<Uni<Void>> sends = new ArrayList<>(frames.size());

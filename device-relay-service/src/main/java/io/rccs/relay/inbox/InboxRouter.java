@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.consumption.EventConsumption;
@@ -97,7 +98,12 @@ public class InboxRouter {
                     Plan plan = plan(valid, frames, known);
                     return DeliverySender.all(rejections(consumer, plan))
                             .chain(() -> store(consumer, plan, valid, frames))
-                            .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies)));
+                            .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies))
+                                    // stored already: the redelivery sweep or the next hello sends what did not go out
+                                    .onFailure().recoverWithItem(failure -> {
+                                        Log.warnf("delivery of a stored run failed for good: %s", Failures.describe(failure));
+                                        return null;
+                                    }));
                 });
     }
 

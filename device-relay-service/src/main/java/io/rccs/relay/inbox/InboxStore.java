@@ -59,8 +59,8 @@ public class InboxStore {
         }
     }
 
-    /** What a connecting device is sent after welcome. */
-    public record Replay(boolean resumed, long missed, List<String> frames) {
+    /** What a connecting device is told in welcome, and after which seq its replay starts. */
+    public record Replay(boolean resumed, long missed, long after) {
     }
 
     /** A device whose unacknowledged entries are due to be sent again. */
@@ -232,39 +232,30 @@ public class InboxStore {
     }
 
     /**
-     * What a device that says hello gets after welcome: with {@code lastSeq} (resume) every retained
-     * entry after it, else every unacknowledged one. {@code missed} counts the entries in between that
-     * retention removed before the device acknowledged them. A lastSeq beyond anything given out
-     * (the device remembers more than this inbox has) moves the cursor up to it, so that new entries
-     * are never numbered at or below what the device thinks it has already seen.
+     * Where a device that says hello stands: with {@code lastSeq} (resume) its replay is every retained
+     * entry after it, and {@code missed} counts the entries after lastSeq that retention removed;
+     * without, the replay is every unacknowledged entry and {@code missed} counts those retention
+     * removed unacknowledged. A lastSeq beyond anything given out (the device remembers more than this
+     * inbox has) moves the cursor up to it, so that new entries are never numbered at or below what the
+     * device thinks it has already seen. The entries themselves are read page by page
+     * ({@link #framesAfter}).
      */
-    public Uni<Replay> replay(String userId, String deviceId, Long lastSeq, int limit) {
+    public Uni<Replay> replay(String userId, String deviceId, Long lastSeq) {
         return pool.withTransaction(connection -> connection.preparedQuery("""
                 INSERT INTO relay.inbox_cursor AS c (user_id, device_id, last_seq, acked_seq, trimmed_seq)
                 VALUES ($1, $2, $3, $3, 0)
                 ON CONFLICT (user_id, device_id) DO UPDATE SET
                   last_seq = GREATEST(c.last_seq, EXCLUDED.last_seq),
-                  acked_seq = CASE WHEN EXCLUDED.last_seq > c.last_seq THEN EXCLUDED.last_seq ELSE c.acked_seq END
+                  acked_seq = CASE WHEN EXCLUDED.last_seq > c.last_seq THEN EXCLUDED.last_seq ELSE c.acked_seq END,
+                  sent_at = CASE WHEN c.acked_seq < c.last_seq THEN now() ELSE c.sent_at END
                 RETURNING last_seq, acked_seq, trimmed_seq""")
                 .execute(Tuple.of(userId, deviceId, lastSeq == null ? 0L : lastSeq))
-                .chain(rows -> {
+                .map(rows -> {
                     Row cursor = rows.iterator().next();
                     long acked = cursor.getLong(1), trimmed = cursor.getLong(2);
                     long after = lastSeq != null ? lastSeq : acked;
-                    long missed = Math.max(0, trimmed - Math.max(after, acked));
-                    return connection.preparedQuery("""
-                            SELECT frame FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2 AND seq > $3
-                            ORDER BY seq LIMIT $4""")
-                            .execute(Tuple.of(userId, deviceId, after, limit))
-                            .call(ignored -> connection.preparedQuery("""
-                                    UPDATE relay.inbox_cursor SET sent_at = now()
-                                     WHERE user_id = $1 AND device_id = $2 AND acked_seq < last_seq""")
-                                    .execute(Tuple.of(userId, deviceId)))
-                            .map(entries -> {
-                                List<String> frames = new ArrayList<>(entries.size());
-                                entries.forEach(row -> frames.add(row.getString(0)));
-                                return new Replay(lastSeq != null && missed == 0, missed, frames);
-                            });
+                    long missed = Math.max(0, trimmed - after);
+                    return new Replay(lastSeq != null && missed == 0, missed, after);
                 }));
     }
 
@@ -289,7 +280,7 @@ public class InboxStore {
                 });
     }
 
-    /** The frames of entries after {@code afterSeq}, in seq order. */
+    /** The frames of up to {@code limit} entries after {@code afterSeq}, in seq order (one page). */
     public Uni<List<String>> framesAfter(String userId, String deviceId, long afterSeq, int limit) {
         return pool.preparedQuery("""
                 SELECT frame FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2 AND seq > $3 ORDER BY seq LIMIT $4""")
@@ -327,20 +318,22 @@ public class InboxStore {
                 SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM moved)""")
                 .execute(Tuple.of((long) maxEntries, limit))
                 .map(rows -> rows.iterator().next().getLong(0));
+        // by age, per device a prefix of its seqs: retention never leaves a hole that missed would miscount
         Uni<Long> byAge = pool.preparedQuery("""
-                WITH gone AS (
-                  DELETE FROM relay.inbox_entry WHERE ctid IN (
-                    SELECT ctid FROM relay.inbox_entry WHERE created_at < now() - $1 * interval '1 millisecond' LIMIT $2)
-                  RETURNING user_id, device_id, seq
-                ), top AS (
-                  SELECT user_id, device_id, max(seq) AS up_to, count(*) AS removed FROM gone GROUP BY user_id, device_id
+                WITH old AS (
+                  SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
+                   WHERE created_at < now() - $1 * interval '1 millisecond' GROUP BY user_id, device_id LIMIT $2
+                ), gone AS (
+                  DELETE FROM relay.inbox_entry e USING old o
+                   WHERE e.user_id = o.user_id AND e.device_id = o.device_id AND e.seq <= o.up_to
+                  RETURNING 1
                 ), moved AS (
-                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, t.up_to)
-                    FROM top t WHERE c.user_id = t.user_id AND c.device_id = t.device_id
+                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, o.up_to)
+                    FROM old o WHERE c.user_id = o.user_id AND c.device_id = o.device_id
                   RETURNING 1
                 )
-                SELECT coalesce((SELECT sum(removed) FROM top), 0)::bigint + 0 * (SELECT count(*) FROM moved)""")
-                .execute(Tuple.of(maxAge.toMillis(), limit * 10))
+                SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM moved)""")
+                .execute(Tuple.of(maxAge.toMillis(), limit))
                 .map(rows -> rows.iterator().next().getLong(0));
         return byCount.chain(counted -> byAge.map(aged -> counted + aged));
     }

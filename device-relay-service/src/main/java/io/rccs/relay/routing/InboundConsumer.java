@@ -13,7 +13,10 @@ import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.TaggedCounters;
+import io.quarkus.logging.Log;
+import io.rccs.common.consumption.Contexts;
 import io.rccs.common.consumption.EventConsumption;
+import io.rccs.common.consumption.Failures;
 import io.rccs.common.consumption.EventConsumption.Event;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
@@ -24,6 +27,8 @@ import io.rccs.relay.device.DeviceDirectory;
 import io.rccs.relay.device.DeviceLifecycle;
 import io.rccs.relay.inbox.InboxRouter;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Consumes rccs.frames.in (group device-relay) a batch at a time. The batch is cut into runs of
@@ -57,32 +62,46 @@ public class InboundConsumer {
 
     @Incoming(Channels.FRAMES_IN)
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
-        // command frames are the command queue's: passed over without parsing
+        Context batch = Vertx.currentContext();
+        // command frames are the command queue's (rccs.commands.in): passed over without parsing
         return consumption.parse(CONSUMER, records, EventConsumption.frameTypes(type -> !type.startsWith("command.")))
-                .chain(this::inRuns);
+                .chain(events -> inRuns(batch, events));
     }
 
-    private Uni<Void> inRuns(List<Event> events) {
+    private Uni<Void> inRuns(Context batch, List<Event> events) {
         Uni<Void> done = Uni.createFrom().voidItem();
         List<Event> run = new ArrayList<>();
         boolean inboxRun = false;
         for (Event event : events) {
             boolean forInbox = isInboxFrame(event);
             if (!run.isEmpty() && forInbox != inboxRun) {
-                done = done.chain(runOf(List.copyOf(run), inboxRun));
+                done = done.chain(runOf(batch, List.copyOf(run), inboxRun));
                 run.clear();
             }
             run.add(event);
             inboxRun = forInbox;
         }
         if (!run.isEmpty()) {
-            done = done.chain(runOf(List.copyOf(run), inboxRun));
+            done = done.chain(runOf(batch, List.copyOf(run), inboxRun));
         }
         return done;
     }
 
-    private java.util.function.Supplier<Uni<? extends Void>> runOf(List<Event> run, boolean inboxRun) {
-        return inboxRun ? () -> inbox.route(CONSUMER, run) : () -> consumption.inOrderPerKey(CONSUMER, run, this::handle);
+    /**
+     * A run, started on the batch's context (the one before may have finished on a broker thread).
+     * Should an inbox run fail for good as a whole, its frames go through the inbox one at a time, so
+     * that only the one that cannot be stored is dead-lettered.
+     */
+    private java.util.function.Supplier<Uni<? extends Void>> runOf(Context batch, List<Event> run, boolean inboxRun) {
+        if (!inboxRun) {
+            return () -> Contexts.<Void>on(batch, () -> consumption.inOrderPerKey(CONSUMER, run, this::handle));
+        }
+        return () -> Contexts.<Void>on(batch, () -> inbox.route(CONSUMER, run)).onFailure().recoverWithUni(failure -> {
+            Log.warnf("an inbox run of %d frames failed as a whole, routing them one by one: %s", run.size(),
+                    Failures.describe(failure));
+            return Contexts.<Void>on(batch, () -> consumption.inOrderPerKey(CONSUMER, run,
+                    event -> inbox.route(CONSUMER, List.of(event))));
+        });
     }
 
     /** Peeks at the frame type without mapping the event (an unreadable one goes the per-record way). */

@@ -160,17 +160,19 @@ public class ConnectEndpoint {
     /**
      * Hands the frame to the producer and goes on with the next frame at once: the producer keeps
      * the user's frames in order, and a broker outage shorter than its delivery timeout (120 s) only
-     * delays them. What cannot be published gets a retryable {@code unavailable}; a connection may
-     * have a bounded number of frames waiting for the broker, so a stalled broker cannot fill memory.
+     * delays them. What cannot be published gets a retryable {@code unavailable}, and so does every
+     * frame after it until those already handed over are done, so the client's resends keep the
+     * order. A connection may have a bounded number of frames waiting for the broker, so a stalled
+     * broker cannot fill memory.
      */
     private Uni<Void> publish(DeviceConnection connection, Frame frame) {
         if (!connection.startPublish(config.maxPublishesInFlight())) {
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE,
-                    "more than " + config.maxPublishesInFlight() + " frames are waiting for the broker, retry later");
+                    "earlier frames are still waiting for the broker: send this one again later");
             return Uni.createFrom().voidItem();
         }
-        publisher.frame(connection, frame).subscribe().with(published -> connection.publishDone(), failure -> {
-            connection.publishDone();
+        publisher.frame(connection, frame).subscribe().with(published -> connection.publishDone(true), failure -> {
+            connection.publishDone(false);
             Log.warnf("could not publish a %s frame of %s: %s", frame.type(), connection.connectionId(),
                     Failures.describe(failure));
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, retry later");

@@ -15,6 +15,7 @@ public final class DeviceConnection {
     private volatile long onlineSince;
     private volatile boolean welcomed;
     private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean refusing;
     private long helloTimer = -1;
     private long expiryTimer = -1;
 
@@ -68,16 +69,28 @@ public final class DeviceConnection {
         welcomed = true;
     }
 
-    /** Counts a frame handed to the producer; false (nothing counted) when {@code max} are already waiting. */
+    /**
+     * Counts a frame handed to the producer; false (nothing counted) when {@code max} are already
+     * waiting, or when an earlier frame was refused and frames after it are still waiting: the client
+     * sends the refused one again, and what came after it must not overtake it.
+     */
     boolean startPublish(int max) {
+        if (refusing && publishing.get() > 0) {
+            return false;
+        }
+        refusing = false;
         if (publishing.incrementAndGet() > max) {
             publishing.decrementAndGet();
+            refusing = true;
             return false;
         }
         return true;
     }
 
-    void publishDone() {
+    void publishDone(boolean published) {
+        if (!published) {
+            refusing = true;
+        }
         publishing.decrementAndGet();
     }
 

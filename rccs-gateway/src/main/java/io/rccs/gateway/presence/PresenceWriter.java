@@ -44,10 +44,14 @@ public class PresenceWriter {
             redis.call('PEXPIRE', KEYS[1], ARGV[6])
             return 1""";
 
-    // delete only if the entry is still this connection's: a newer connection of the device may own it now
+    // remove only if the entry is still this connection's (a newer connection of the device may own it
+    // now); a short tombstone in its place keeps a refresh already on its way from bringing it back
     private static final String DELETE_IF_OWNED = """
             if redis.call('HGET', KEYS[1], 'connectionId') == ARGV[1] then
-              return redis.call('DEL', KEYS[1])
+              redis.call('DEL', KEYS[1])
+              redis.call('HSET', KEYS[1], 'connectionId', 'closed:' .. ARGV[1])
+              redis.call('PEXPIRE', KEYS[1], ARGV[2])
+              return 1
             end
             return 0""";
 
@@ -71,7 +75,8 @@ public class PresenceWriter {
 
     public Uni<Void> offline(DeviceConnection connection) {
         String key = PresenceEntry.key(connection.userId(), connection.deviceId());
-        return redis.execute("EVAL", DELETE_IF_OWNED, "1", key, connection.connectionId()).replaceWithVoid();
+        return redis.execute("EVAL", DELETE_IF_OWNED, "1", key, connection.connectionId(), Long.toString(ttl.toMillis()))
+                .replaceWithVoid();
     }
 
     private Uni<io.vertx.mutiny.redis.client.Response> write(String script, DeviceConnection connection) {

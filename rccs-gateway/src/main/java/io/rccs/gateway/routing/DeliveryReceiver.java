@@ -13,6 +13,7 @@ import io.rccs.gateway.connection.FrameSender;
 import io.rccs.gateway.connection.LocalConnections;
 import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.Delivery;
+import io.rccs.model.protocol.FrameType;
 
 /**
  * Reads this instance's partition of rccs.deliveries (and only it: see application.properties) and
@@ -49,8 +50,9 @@ public class DeliveryReceiver {
             received.increment("not_here");
             return;
         }
-        if (delivery.connectionId() == null && !connection.welcomed()) {
-            // live traffic for a connection still waiting for its welcome and replay: the replay has it
+        if (delivery.connectionId() == null && !connection.welcomed() && delivery.frame() != null
+                && delivery.frame().is(FrameType.MESSAGE)) {
+            // a live message for a connection still waiting for its welcome and replay: the replay has it
             Log.debugf("device %s/%s not welcomed yet, live delivery dropped", delivery.userId(), delivery.deviceId());
             received.increment("before_welcome");
             return;

@@ -1,13 +1,12 @@
 package io.rccs.common.consumption;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,7 +30,8 @@ import io.vertx.core.Vertx;
  *     parallel (order is kept per key and nowhere else);
  * <li>a transient failure is retried without bound ({@link ReliableSteps}): the batch, and so the
  *     committed offset, waits for it;
- * <li>a permanent failure sends that one event to the dead letters ({@code rejected}) and the rest go on.
+ * <li>a permanent failure ({@link Failures}) sends that one event to the dead letters ({@code rejected})
+ *     and the other events go on.
  * </ul>
  * The batch's offsets are committed by the connector only when the returned Uni completes.
  */
@@ -127,38 +127,29 @@ public class EventConsumption {
         Context batchContext = Vertx.currentContext();
         List<Uni<Void>> keys = new ArrayList<>(byKey.size());
         for (List<Event> ofKey : byKey.values()) {
-            keys.add(onOwnContext(batchContext, () -> {
-                Uni<Void> inOrder = Uni.createFrom().voidItem();
-                for (Event event : ofKey) {
-                    inOrder = inOrder.chain(() -> handle(consumer, event, handler));
-                }
-                return inOrder;
-            }));
+            Context own = ownContext(batchContext);
+            Uni<Void> inOrder = Uni.createFrom().voidItem();
+            for (Event event : ofKey) {
+                // each event starts on the key's context, whichever thread finished the one before
+                inOrder = inOrder.chain(() -> Contexts.<Void>on(own, () -> handle(consumer, event, handler)));
+            }
+            keys.add(inOrder);
         }
         return keys.size() == 1 ? keys.get(0)
                 : Uni.join().all(keys).usingConcurrencyOf(KEY_CONCURRENCY).andFailFast().replaceWithVoid();
     }
 
     /**
-     * Runs one key's handlers on a duplicated context of their own: what a handler keeps in its
-     * context (an ORM session, a transaction) must not be shared with the keys running beside it.
+     * A duplicated context of the batch's for one key: what a handler keeps in its context (an ORM
+     * session, a transaction) must not be shared with the keys running beside it.
      */
-    private static Uni<Void> onOwnContext(Context batchContext, Supplier<Uni<Void>> work) {
+    private static Context ownContext(Context batchContext) {
         if (batchContext == null) {
-            return Uni.createFrom().deferred(() -> work.get());
+            return null;
         }
         Context own = VertxContext.createNewDuplicatedContext(batchContext);
         VertxContextSafetyToggle.setContextSafe(own, true); // isolated: Hibernate Reactive may keep its session here
-        return Uni.createFrom().emitter(emitter -> own.runOnContext(ignored -> {
-            Uni<Void> keyWork;
-            try {
-                keyWork = work.get();
-            } catch (RuntimeException failure) {
-                emitter.fail(failure);
-                return;
-            }
-            keyWork.subscribe().with(emitter::complete, emitter::fail);
-        }));
+        return own;
     }
 
     /** One event: transient failures retried until done; a permanent one dead-letters the event. */

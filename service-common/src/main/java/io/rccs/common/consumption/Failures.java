@@ -6,8 +6,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * Sorts a consumer's failures into the two kinds that are handled differently: a permanent one
- * (the record itself is wrong, or breaks a rule of the database) can never succeed and goes to the
- * dead-letter topic; everything else is taken to be transient (a database, broker or cache that is
+ * (the record cannot be read, or breaks a rule of the database: SQLSTATE classes 22 and 23) can
+ * never succeed and goes to the dead-letter topic; everything else is taken to be transient (a database, broker or cache that is
  * down or slow) and retried without bound. When in doubt a failure is transient: a stalled
  * consumer is visible in readiness and loses nothing, a dead-lettered record is gone from the flow.
  */
@@ -22,9 +22,10 @@ public final class Failures {
 
     public static boolean isPermanent(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            // not NullPointerException and the like: those are bugs, and dead-lettering a record for a bug
+            // loses it; retrying keeps it (readiness shows the stall) until the fix is deployed
             if (cause instanceof PermanentFailure || cause instanceof IllegalArgumentException
-                    || cause instanceof JsonProcessingException || cause instanceof NullPointerException
-                    || cause instanceof ClassCastException || cause instanceof ArithmeticException) {
+                    || cause instanceof JsonProcessingException) {
                 return true;
             }
             String sqlState = sqlState(cause);

@@ -39,7 +39,7 @@ public class ReliableSteps {
         Context context = Vertx.currentContext();
         Object token = new Object();
         AtomicInteger failures = new AtomicInteger();
-        return onContext(context, work)
+        return Contexts.<T>on(context, work)
                 .onFailure(Failures::isTransient).invoke(failure -> {
                     int count = failures.incrementAndGet();
                     metrics.counter("rccs_consumer_retries_total", "step", step).increment();
@@ -58,22 +58,5 @@ public class ReliableSteps {
                         Log.infof("%s succeeded after %d failed attempts", step, failures.get());
                     }
                 });
-    }
-
-    private static <T> Uni<T> onContext(Context context, Supplier<Uni<? extends T>> work) {
-        if (context == null) {
-            return Uni.createFrom().deferred(work);
-        }
-        return Uni.createFrom().<T>deferred(() -> Vertx.currentContext() == context ? work.get()
-                : Uni.createFrom().<T>emitter(emitter -> context.runOnContext(ignored -> {
-                    Uni<? extends T> step;
-                    try {
-                        step = work.get();
-                    } catch (RuntimeException failure) {
-                        emitter.fail(failure);
-                        return;
-                    }
-                    step.subscribe().with(emitter::complete, emitter::fail);
-                })));
     }
 }

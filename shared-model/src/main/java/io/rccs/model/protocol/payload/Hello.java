@@ -18,6 +18,11 @@ public record Hello(String deviceId, String name, String kind, String platform, 
     public static final int MAX_APP_VERSION = 64;
     /** Sequence numbers stay exact in every JSON client (JavaScript's Number.MAX_SAFE_INTEGER). */
     public static final long MAX_SEQ = 9_007_199_254_740_991L;
+    /**
+     * The largest {@code resume.lastSeq} accepted: a resume past the server's position moves it up,
+     * and half the range must stay for the seqs that follow.
+     */
+    public static final long MAX_RESUME_SEQ = MAX_SEQ / 2;
 
     /** The last sequence number the device saw, so the server can replay what came after it. */
     public record Resume(Long lastSeq) {
@@ -39,7 +44,7 @@ public record Hello(String deviceId, String name, String kind, String platform, 
         for (String capability : capabilities) {
             Payload.requireText(capability, "capabilities[]", 64);
         }
-        Payload.require(resume == null || resume.lastSeq() == null || (resume.lastSeq() >= 0 && resume.lastSeq() <= MAX_SEQ),
-                "payload.resume.lastSeq must be 0.." + MAX_SEQ);
+        Payload.require(resume == null || resume.lastSeq() == null || (resume.lastSeq() >= 0 && resume.lastSeq() <= MAX_RESUME_SEQ),
+                "payload.resume.lastSeq must be 0.." + MAX_RESUME_SEQ);
     }
 }
