@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -115,6 +116,54 @@ class InboxIT {
         assertThat(Devices.await(WAIT, () -> target.messages().size() >= 2)).isTrue();
         Devices.sleep(1500);
         assertThat(target.messages()).extracting(Frame::id).containsExactly(message.id(), after.id());
+    }
+
+    @Test
+    void aLastSeqOlderThanTheRetentionIsNotResumedAndSaysHowManyWereMissed() throws Exception {
+        // the stack ./rccs test starts keeps few entries per device, so retention can be reached here
+        String configured = System.getenv("RCCS_RELAY_INBOX_MAX_ENTRIES");
+        Assumptions.assumeTrue(configured != null, "RCCS_RELAY_INBOX_MAX_ENTRIES names the stack's retention");
+        int retained = Integer.parseInt(configured);
+        int senders = 6;
+        int perSender = (retained + 60 + senders - 1) / senders;
+        String desk = Devices.unique("desk");
+        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
+        target.device().close();
+        List<Recorded> phones = new ArrayList<>();
+        for (int i = 0; i < senders; i++) {
+            phones.add(devices.start(Stack.ALICE, Devices.unique("phone" + i), 1, null));
+        }
+        List<java.util.concurrent.CompletableFuture<List<String>>> streams = phones.stream()
+                .map(phone -> java.util.concurrent.CompletableFuture.supplyAsync(() -> sendPaced(phone, desk, perSender)))
+                .toList();
+        for (var stream : streams) {
+            stream.get(2, TimeUnit.MINUTES);
+        }
+        int sent = senders * perSender;
+
+        RccsClient back = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        clients.add(back);
+        // the retention trim runs on a timer: ask until it has run (each hello replaces the connection before)
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Welcome welcome;
+        do {
+            welcome = back.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), 0L), WAIT);
+            if (!welcome.resumed() || System.nanoTime() > deadline) {
+                break;
+            }
+            back.close();
+            Devices.sleep(1000);
+            back = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+            clients.add(back);
+        } while (true);
+        assertThat(welcome.resumed()).isFalse();
+        assertThat(welcome.missed()).isEqualTo(sent - retained);
+        List<Frame> replayed = new ArrayList<>();
+        for (int i = 0; i < retained; i++) {
+            replayed.add(back.await(type("message"), WAIT));
+        }
+        assertThat(replayed.get(0).seq()).as("the oldest retained entry").isEqualTo(sent - retained + 1);
+        assertThat(replayed).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
     }
 
     /** Sends {@code count} numbered messages to {@code to}, paced under the gateway's rate limit; returns their ids. */

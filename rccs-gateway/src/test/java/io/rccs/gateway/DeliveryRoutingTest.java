@@ -36,6 +36,7 @@ import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.payload.Welcome;
 
 /**
  * The gateway reads its partition of rccs.deliveries (15 in the test profile) and writes each
@@ -76,14 +77,46 @@ class DeliveryRoutingTest {
         sub = subject(token("alice"));
     }
 
-    /** Connects and says hello as {@code device}, then waits until its presence entry is in Redis; returns the connection id. */
+    /**
+     * Connects and says hello as {@code device}, waits until its presence entry is in Redis, then plays
+     * the relay's welcome to the connection; returns the connection id.
+     */
     private String online(RccsClient client, String device) {
+        String connectionId = present(client, device);
+        welcome(client, device, connectionId);
+        return connectionId;
+    }
+
+    private String present(RccsClient client, String device) {
         hello(client, device);
         String key = PresenceEntry.key(sub, device);
-        await().atMost(WAIT).until(() -> !redis.hash(String.class).hgetall(key).isEmpty());
+        await().atMost(WAIT).until(() -> redis.hash(String.class).hget(key, "userId") != null);
         Map<String, String> entry = redis.hash(String.class).hgetall(key);
         assertThat(entry).containsEntry("gateway", Integer.toString(INSTANCE));
         return entry.get("connectionId");
+    }
+
+    private void welcome(RccsClient client, String device, String connectionId) {
+        Frame welcome = Frame.server("s-" + UUID.randomUUID(), FrameType.WELCOME, null,
+                FrameCodec.toPayload(new Welcome(connectionId, device, true, 15, false, 0)));
+        deliveries.send(Delivery.toConnection(sub, device, connectionId, welcome));
+        client.await(FrameMatcher.id(welcome.id()), WAIT);
+    }
+
+    @Test
+    void aLiveMessageBeforeTheWelcomeIsHeldBackAndOneAfterItGoesThrough() {
+        String device = deviceId("gw-route");
+        try (RccsClient client = connect(connect, "alice")) {
+            String connectionId = present(client, device);
+            Frame early = message("other", "before the welcome and its replay");
+            deliveries.send(Delivery.of(sub, device, early));
+            welcome(client, device, connectionId);
+            Frame late = message("other", "after the welcome");
+            deliveries.send(Delivery.of(sub, device, late));
+
+            client.await(FrameMatcher.id(late.id()), WAIT);
+            assertThat(client.received()).extracting(Frame::id).doesNotContain(early.id());
+        }
     }
 
     private static Frame message(String from, String text) {

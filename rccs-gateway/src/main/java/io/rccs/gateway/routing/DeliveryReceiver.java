@@ -50,16 +50,17 @@ public class DeliveryReceiver {
             received.increment("not_here");
             return;
         }
-        if (delivery.connectionId() == null && !connection.welcomed() && delivery.frame() != null
-                && delivery.frame().is(FrameType.MESSAGE)) {
+        boolean heldBack = delivery.connectionId() == null && !connection.welcomed() && delivery.frame() != null
+                && delivery.frame().is(FrameType.MESSAGE);
+        if (heldBack) {
             // a live message for a connection still waiting for its welcome and replay: the replay has it
-            Log.debugf("device %s/%s not welcomed yet, live delivery dropped", delivery.userId(), delivery.deviceId());
+            Log.debugf("device %s/%s not welcomed yet, live message dropped", delivery.userId(), delivery.deviceId());
             received.increment("before_welcome");
-            return;
-        }
-        received.increment("delivered");
-        if (delivery.frame() != null) {
-            sender.send(connection, delivery.frame());
+        } else {
+            received.increment("delivered");
+            if (delivery.frame() != null) {
+                sender.send(connection, delivery.frame());
+            }
         }
         if (delivery.closeCode() != null) {
             sender.close(connection, delivery.closeCode(), "closed by the server");
