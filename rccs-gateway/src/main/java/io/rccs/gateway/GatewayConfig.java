@@ -37,10 +37,11 @@ public interface GatewayConfig {
     int rateLimitBurst();
 
     /**
-     * Frames of one connection that may wait for the broker's acknowledgement at once; past that a
-     * frame is answered {@code unavailable} (retryable). Bounds memory while the broker is away.
+     * Frames of one connection that may wait for the broker at once (they are published one after
+     * another); past that a frame is answered {@code unavailable} (retryable). Bounds memory while
+     * the broker is away.
      */
-    @WithDefault("1000")
+    @WithDefault("256")
     int maxPublishesInFlight();
 
     /** Violations (bad frames, rate limit) a minute after which the connection is closed with 4429. */

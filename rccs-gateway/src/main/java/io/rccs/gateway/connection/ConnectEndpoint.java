@@ -68,7 +68,7 @@ public class ConnectEndpoint {
     public void onOpen(WebSocketConnection socket) {
         DeviceConnection connection = new DeviceConnection(socket, identity.getPrincipal().getName(),
                 List.copyOf(identity.getRoles()), new RateLimiter(config.rateLimitPerSecond(), config.rateLimitBurst(),
-                        config.maxViolationsPerMinute(), System.nanoTime()));
+                        config.maxViolationsPerMinute(), System.nanoTime()), config.maxPublishesInFlight());
         connections.opened(connection);
         long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
             if (!connection.saidHello()) {
@@ -158,26 +158,40 @@ public class ConnectEndpoint {
     }
 
     /**
-     * Hands the frame to the producer and goes on with the next frame at once: the producer keeps
-     * the user's frames in order, and a broker outage shorter than its delivery timeout (120 s) only
-     * delays them. What cannot be published gets a retryable {@code unavailable}, and so does every
-     * frame after it until those already handed over are done, so the client's resends keep the
-     * order. A connection may have a bounded number of frames waiting for the broker, so a stalled
-     * broker cannot fill memory.
+     * Queues the frame for the broker and goes on with the next frame at once (the rate limit sees
+     * frames as they arrive, whatever the broker does). The connection's frames are published one
+     * after another, each once the one before is acknowledged ({@link PublishQueue}): a broker outage
+     * shorter than the producer's delivery timeout (120 s) only delays them, in order; what cannot
+     * be published is answered {@code unavailable} (retryable) together with everything behind it,
+     * and the client's resends keep the order. The queue is bounded, so a stalled broker cannot fill
+     * memory.
      */
     private Uni<Void> publish(DeviceConnection connection, Frame frame) {
-        if (!connection.startPublish(config.maxPublishesInFlight())) {
+        if (connection.publishing().offer(frame, System.nanoTime()) == PublishQueue.Offer.REFUSED) {
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE,
-                    "earlier frames are still waiting for the broker: send this one again later");
-            return Uni.createFrom().voidItem();
+                    "frames before this one are waiting for the broker or must be sent again first: send it again later");
+        } else {
+            publishNext(connection);
         }
-        publisher.frame(connection, frame).subscribe().with(published -> connection.publishDone(true), failure -> {
-            connection.publishDone(false);
-            Log.warnf("could not publish a %s frame of %s: %s", frame.type(), connection.connectionId(),
-                    Failures.describe(failure));
-            sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, retry later");
-        });
         return Uni.createFrom().voidItem();
+    }
+
+    private void publishNext(DeviceConnection connection) {
+        Frame next = connection.publishing().next();
+        if (next == null) {
+            return;
+        }
+        publisher.frame(connection, next).subscribe().with(published -> {
+            connection.publishing().published();
+            publishNext(connection);
+        }, failure -> {
+            List<Frame> refused = connection.publishing().failed(System.nanoTime());
+            Log.warnf("could not publish a %s frame of %s (%d frames refused with it): %s", next.type(),
+                    connection.connectionId(), refused.size() - 1, Failures.describe(failure));
+            for (Frame frame : refused) {
+                sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, send it again later");
+            }
+        });
     }
 
     private Uni<Void> violation(DeviceConnection connection, String corr, ErrorCode code, String message) {

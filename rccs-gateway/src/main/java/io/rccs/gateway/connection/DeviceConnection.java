@@ -14,13 +14,14 @@ public final class DeviceConnection {
     private volatile String deviceId;
     private volatile long onlineSince;
     private volatile boolean welcomed;
-    private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean refusing;
+    private final PublishQueue publishing;
     private long helloTimer = -1;
     private long expiryTimer = -1;
 
-    DeviceConnection(WebSocketConnection socket, String userId, List<String> roles, RateLimiter rateLimiter) {
+    DeviceConnection(WebSocketConnection socket, String userId, List<String> roles, RateLimiter rateLimiter,
+            int maxPublishesWaiting) {
         this.socket = socket;
+        this.publishing = new PublishQueue(maxPublishesWaiting);
         this.userId = userId;
         this.roles = roles;
         this.rateLimiter = rateLimiter;
@@ -69,29 +70,9 @@ public final class DeviceConnection {
         welcomed = true;
     }
 
-    /**
-     * Counts a frame handed to the producer; false (nothing counted) when {@code max} are already
-     * waiting, or when an earlier frame was refused and frames after it are still waiting: the client
-     * sends the refused one again, and what came after it must not overtake it.
-     */
-    boolean startPublish(int max) {
-        if (refusing && publishing.get() > 0) {
-            return false;
-        }
-        refusing = false;
-        if (publishing.incrementAndGet() > max) {
-            publishing.decrementAndGet();
-            refusing = true;
-            return false;
-        }
-        return true;
-    }
-
-    void publishDone(boolean published) {
-        if (!published) {
-            refusing = true;
-        }
-        publishing.decrementAndGet();
+    /** This connection's frames on their way to the broker. */
+    PublishQueue publishing() {
+        return publishing;
     }
 
     /** The hello could not be recorded: the connection must say hello again. */
