@@ -97,6 +97,10 @@ public final class RccsDevice implements AutoCloseable {
     private ScheduledFuture<?> ackTimer;
     private ScheduledFuture<?> flushTimer;
     private long sendingPausedUntilNanos = System.nanoTime();
+    private long nextSendNanos = System.nanoTime();
+    private final long sendIntervalNanos;
+    /** Frames that may go out at once after a quiet while (well under the gateway's burst of 100). */
+    private static final int SEND_BURST = 20;
 
     /** One attempt at a connection, from opening the socket to its close. */
     private static final class Connection {
@@ -118,6 +122,7 @@ public final class RccsDevice implements AutoCloseable {
         this.sequencer = new MessageSequencer(settings.resumeFrom(), settings.ackEvery(), settings.maxHeld());
         this.outbox = new RetryingOutbox(REMEMBERED_SENT_FRAMES, settings.maxSendAttempts());
         this.reconnectBackoff = new Backoff(RECONNECT_BACKOFF_BASE, settings.maxBackoff());
+        this.sendIntervalNanos = 1_000_000_000L / settings.maxSendRate();
         this.retryBackoff = new Backoff(RETRY_BACKOFF_BASE, settings.maxBackoff());
         ScheduledThreadPoolExecutor eventLoop =
                 new ScheduledThreadPoolExecutor(1, daemon("rccs-device-" + settings.deviceId(), true));
@@ -509,6 +514,15 @@ public final class RccsDevice implements AutoCloseable {
         }
         Frame next;
         while ((next = outbox.next()) != null) {
+            // keep under the gateway's rate limit (50 frames/s, burst 100), resends and all: a burst of
+            // resends after an outage must not earn rate_limited refusals and, repeated, a 4429 close
+            long now = System.nanoTime();
+            long earliest = Math.max(nextSendNanos, now - SEND_BURST * sendIntervalNanos);
+            if (earliest > now) {
+                scheduleFlush(earliest - now);
+                return;
+            }
+            nextSendNanos = earliest + sendIntervalNanos;
             try {
                 current.client.send(next);
             } catch (RuntimeException e) {
@@ -640,7 +654,7 @@ public final class RccsDevice implements AutoCloseable {
     private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String name, String kind,
             List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
             int ackEvery, Duration ackDelay, int maxHeld, int maxSendAttempts, Duration maxBackoff,
-            Duration connectTimeout, Duration welcomeTimeout) {
+            Duration connectTimeout, Duration welcomeTimeout, int maxSendRate) {
     }
 
     /** Configures a {@link RccsDevice}; {@link #start()} builds it and starts connecting. */
@@ -662,6 +676,7 @@ public final class RccsDevice implements AutoCloseable {
         private Duration maxBackoff = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration welcomeTimeout = Duration.ofSeconds(15);
+        private int maxSendRate = 45;
 
         private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
             this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
@@ -735,6 +750,18 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Frames per second this device sends at most, resends included (default 45, under the
+         * gateway's limit of 50 per connection).
+         */
+        public Builder maxSendRate(int framesPerSecond) {
+            if (framesPerSecond < 1) {
+                throw new IllegalArgumentException("maxSendRate must be at least 1");
+            }
+            this.maxSendRate = framesPerSecond;
+            return this;
+        }
+
         /** The longest wait between connection attempts, and between resends (default 5 s). */
         public Builder maxBackoff(Duration cap) {
             this.maxBackoff = Objects.requireNonNull(cap, "cap");
@@ -760,7 +787,7 @@ public final class RccsDevice implements AutoCloseable {
             }
             return new RccsDevice(new Settings(deviceId, gateways, tokens, name, kind, capabilities, onMessage,
                     onOtherFrame, resumeFrom, ackEvery, ackDelay, maxHeld, maxSendAttempts, maxBackoff, connectTimeout,
-                    welcomeTimeout)).start();
+                    welcomeTimeout, maxSendRate)).start();
         }
     }
 }

@@ -41,7 +41,7 @@ public interface GatewayConfig {
      * another); past that a frame is answered {@code unavailable} (retryable). Bounds memory while
      * the broker is away.
      */
-    @WithDefault("256")
+    @WithDefault("1024")
     int maxPublishesInFlight();
 
     /** Violations (bad frames, rate limit) a minute after which the connection is closed with 4429. */
