@@ -41,8 +41,8 @@ public class InboxMaintenance {
      * delivery emitter's buffer).
      */
     static final int SWEEP_ENTRIES = 500;
-    /** Devices one trim pass handles at most. */
-    static final int TRIM_DEVICES = 1000;
+    /** Entries one delete statement of the trim removes at most (it repeats until none is left). */
+    static final int TRIM_CHUNK = 5000;
 
     private final InboxStore store;
     private final DeliverySender deliveries;
@@ -113,6 +113,6 @@ public class InboxMaintenance {
     }
 
     Uni<Long> trim() {
-        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), TRIM_DEVICES).invoke(removed -> trimmed.increment(removed));
+        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), TRIM_CHUNK).invoke(removed -> trimmed.increment(removed));
     }
 }

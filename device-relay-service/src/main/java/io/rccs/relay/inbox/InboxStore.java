@@ -255,7 +255,8 @@ public class InboxStore {
                     long acked = cursor.getLong(1), trimmed = cursor.getLong(2);
                     long after = lastSeq != null ? lastSeq : acked;
                     long missed = Math.max(0, trimmed - after);
-                    return new Replay(lastSeq != null && missed == 0, missed, after);
+                    // the replay starts past what retention removed (entries being deleted are not read)
+                    return new Replay(lastSeq != null && missed == 0, missed, Math.max(after, trimmed));
                 }));
     }
 
@@ -300,41 +301,35 @@ public class InboxStore {
                 .replaceWithVoid();
     }
 
-    /** Removes entries past the retention (by count, then by age) and records how far each device was trimmed. */
+    /**
+     * Applies the retention in two short steps, so that no cursor stays locked while many entries are
+     * deleted (an append to that device would wait for it): first each cursor's {@code trimmed_seq}
+     * moves to what the count and age limits allow (a quick update), then the entries at or below it
+     * are deleted, {@code limit} at a time, touching no cursor. Between the two, an entry may still be
+     * readable though counted as trimmed; replays never read below {@code trimmed_seq}.
+     */
     public Uni<Long> trim(int maxEntries, Duration maxAge, int limit) {
-        Uni<Long> byCount = pool.preparedQuery("""
-                WITH over AS (
-                  SELECT user_id, device_id, last_seq - $1 AS up_to FROM relay.inbox_cursor
-                   WHERE last_seq - trimmed_seq > $1 LIMIT $2 FOR UPDATE SKIP LOCKED
-                ), gone AS (
-                  DELETE FROM relay.inbox_entry e USING over o
-                   WHERE e.user_id = o.user_id AND e.device_id = o.device_id AND e.seq <= o.up_to
-                  RETURNING 1
-                ), moved AS (
-                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, o.up_to)
-                    FROM over o WHERE c.user_id = o.user_id AND c.device_id = o.device_id
-                  RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM moved)""")
-                .execute(Tuple.of((long) maxEntries, limit))
-                .map(rows -> rows.iterator().next().getLong(0));
+        Uni<Void> byCount = pool.preparedQuery("""
+                UPDATE relay.inbox_cursor SET trimmed_seq = last_seq - $1 WHERE last_seq - trimmed_seq > $1""")
+                .execute(Tuple.of((long) maxEntries)).replaceWithVoid();
         // by age, per device a prefix of its seqs: retention never leaves a hole that missed would miscount
-        Uni<Long> byAge = pool.preparedQuery("""
-                WITH old AS (
-                  SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
-                   WHERE created_at < now() - $1 * interval '1 millisecond' GROUP BY user_id, device_id LIMIT $2
-                ), gone AS (
-                  DELETE FROM relay.inbox_entry e USING old o
-                   WHERE e.user_id = o.user_id AND e.device_id = o.device_id AND e.seq <= o.up_to
-                  RETURNING 1
-                ), moved AS (
-                  UPDATE relay.inbox_cursor c SET trimmed_seq = GREATEST(c.trimmed_seq, o.up_to)
-                    FROM old o WHERE c.user_id = o.user_id AND c.device_id = o.device_id
-                  RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM gone) + 0 * (SELECT count(*) FROM moved)""")
-                .execute(Tuple.of(maxAge.toMillis(), limit))
-                .map(rows -> rows.iterator().next().getLong(0));
-        return byCount.chain(counted -> byAge.map(aged -> counted + aged));
+        Uni<Void> byAge = pool.preparedQuery("""
+                UPDATE relay.inbox_cursor c SET trimmed_seq = o.up_to
+                  FROM (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
+                         WHERE created_at < now() - $1 * interval '1 millisecond' GROUP BY user_id, device_id) o
+                 WHERE c.user_id = o.user_id AND c.device_id = o.device_id AND o.up_to > c.trimmed_seq""")
+                .execute(Tuple.of(maxAge.toMillis())).replaceWithVoid();
+        return byCount.chain(() -> byAge).chain(() -> deleteTrimmed(limit, 0L));
+    }
+
+    private Uni<Long> deleteTrimmed(int limit, long sofar) {
+        return pool.preparedQuery("""
+                DELETE FROM relay.inbox_entry WHERE ctid IN (
+                  SELECT e.ctid FROM relay.inbox_cursor c
+                    JOIN relay.inbox_entry e ON e.user_id = c.user_id AND e.device_id = c.device_id AND e.seq <= c.trimmed_seq
+                   LIMIT $1)""")
+                .execute(Tuple.of(limit))
+                .chain(rows -> rows.rowCount() < limit ? Uni.createFrom().item(sofar + rows.rowCount())
+                        : deleteTrimmed(limit, sofar + rows.rowCount()));
     }
 }

@@ -159,39 +159,37 @@ public class ConnectEndpoint {
 
     /**
      * Queues the frame for the broker and goes on with the next frame at once (the rate limit sees
-     * frames as they arrive, whatever the broker does). The connection's frames are published one
-     * after another, each once the one before is acknowledged ({@link PublishQueue}): a broker outage
-     * shorter than the producer's delivery timeout (120 s) only delays them, in order; what cannot
-     * be published is answered {@code unavailable} (retryable) together with everything behind it,
-     * and the client's resends keep the order. The queue is bounded, so a stalled broker cannot fill
-     * memory.
+     * frames as they arrive, whatever the broker does). A connection's frames are handed to the
+     * producer in order, a bounded window at a time ({@link PublishQueue}): a broker restart shorter
+     * than the producer's delivery timeout (120 s) only delays them, in order; what cannot be
+     * published is answered {@code unavailable} (retryable) together with everything waiting behind
+     * it, and later frames are refused until the client sends it again, so the resends keep the
+     * order. The queue is bounded, so a stalled broker cannot fill memory.
      */
     private Uni<Void> publish(DeviceConnection connection, Frame frame) {
         if (connection.publishing().offer(frame, System.nanoTime()) == PublishQueue.Offer.REFUSED) {
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE,
                     "frames before this one are waiting for the broker or must be sent again first: send it again later");
         } else {
-            publishNext(connection);
+            publishWaiting(connection);
         }
         return Uni.createFrom().voidItem();
     }
 
-    private void publishNext(DeviceConnection connection) {
-        Frame next = connection.publishing().next();
-        if (next == null) {
-            return;
+    private void publishWaiting(DeviceConnection connection) {
+        for (Frame next : connection.publishing().take()) {
+            publisher.frame(connection, next).subscribe().with(published -> {
+                connection.publishing().published();
+                publishWaiting(connection);
+            }, failure -> {
+                List<Frame> refused = connection.publishing().failed(next, System.nanoTime());
+                Log.warnf("could not publish a %s frame of %s (%d frames refused with it): %s", next.type(),
+                        connection.connectionId(), refused.size() - 1, Failures.describe(failure));
+                for (Frame frame : refused) {
+                    sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, send it again later");
+                }
+            });
         }
-        publisher.frame(connection, next).subscribe().with(published -> {
-            connection.publishing().published();
-            publishNext(connection);
-        }, failure -> {
-            List<Frame> refused = connection.publishing().failed(System.nanoTime());
-            Log.warnf("could not publish a %s frame of %s (%d frames refused with it): %s", next.type(),
-                    connection.connectionId(), refused.size() - 1, Failures.describe(failure));
-            for (Frame frame : refused) {
-                sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "the service is unavailable, send it again later");
-            }
-        });
     }
 
     private Uni<Void> violation(DeviceConnection connection, String corr, ErrorCode code, String message) {

@@ -7,22 +7,25 @@ import java.util.List;
 import io.rccs.model.protocol.Frame;
 
 /**
- * One connection's frames on their way to the broker, one at a time and in order: a frame is handed
- * to the producer only once the one before it is acknowledged, so a frame the broker refuses can
- * never be overtaken by a later one. When one is refused, it and every frame queued behind it are
- * answered {@code unavailable}, and the connection's next frames are refused too until the client
- * sends the first refused frame again (or {@link #REFUSAL_LIMIT_NANOS} passed): the client's resends
- * then arrive, and are published, in the order it first sent them.
+ * One connection's frames on their way to the broker, in order: up to {@link #WINDOW} are handed to
+ * the producer at once (it keeps them in order within the user's partition and retries them through
+ * a broker restart), the rest wait here. When the producer refuses one for good, it and every frame
+ * still waiting behind it are answered {@code unavailable}, and the connection's next frames are
+ * refused too until the client sends the first refused frame again (or {@link #REFUSAL_LIMIT_NANOS}
+ * passed), so the client's resends arrive, and are published, in the order it first sent them.
+ * Bounded: at most {@code capacity} frames wait or travel per connection.
  * Thread-safe: frames arrive on the connection's event loop, acknowledgements on the producer's thread.
  */
 final class PublishQueue {
 
+    /** Frames of one connection handed to the producer and not yet acknowledged, at most. */
+    static final int WINDOW = 64;
     /** How long refusals wait for the resend of the first refused frame before giving up on it. */
     static final long REFUSAL_LIMIT_NANOS = 30_000_000_000L;
 
     /** What became of an offered frame. */
     enum Offer {
-        /** Queued: the caller asks for {@link #next()} (null when a frame is already on its way). */
+        /** Queued: the caller asks for {@link #take()}. */
         QUEUED,
         /** Refused: answer {@code unavailable}. */
         REFUSED
@@ -30,7 +33,7 @@ final class PublishQueue {
 
     private final int capacity;
     private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
-    private boolean inFlight;
+    private int inFlight;
     private String refusedUntil;
     private long refusingSince;
 
@@ -45,7 +48,7 @@ final class PublishQueue {
             }
             refusedUntil = null;
         }
-        if (waiting.size() >= capacity) {
+        if (waiting.size() + inFlight >= capacity) {
             refuseFrom(frame.id(), nowNanos);
             return Offer.REFUSED;
         }
@@ -53,34 +56,30 @@ final class PublishQueue {
         return Offer.QUEUED;
     }
 
-    /** The next frame to hand to the producer, or null when one is on its way already or none waits. */
-    synchronized Frame next() {
-        if (inFlight || waiting.isEmpty()) {
-            return null;
+    /** The frames to hand to the producer now, in order (none while the window is full). */
+    synchronized List<Frame> take() {
+        List<Frame> out = new ArrayList<>(Math.min(waiting.size(), WINDOW - inFlight));
+        while (inFlight < WINDOW && !waiting.isEmpty()) {
+            out.add(waiting.poll());
+            inFlight++;
         }
-        inFlight = true;
-        return waiting.peek();
+        return out;
     }
 
-    /** The frame on its way was acknowledged. */
+    /** A frame on its way was acknowledged. */
     synchronized void published() {
-        waiting.poll();
-        inFlight = false;
+        inFlight--;
     }
 
-    /** The frame on its way was refused: it and all behind it are given back, in order, to be answered. */
-    synchronized List<Frame> failed(long nowNanos) {
-        List<Frame> refused = new ArrayList<>(waiting);
+    /** A frame on its way was refused: it and all still waiting behind it are given back, in order, to be answered. */
+    synchronized List<Frame> failed(Frame frame, long nowNanos) {
+        inFlight--;
+        List<Frame> refused = new ArrayList<>(waiting.size() + 1);
+        refused.add(frame);
+        refused.addAll(waiting);
         waiting.clear();
-        inFlight = false;
-        if (!refused.isEmpty()) {
-            refuseFrom(refused.get(0).id(), nowNanos);
-        }
+        refuseFrom(frame.id(), nowNanos);
         return refused;
-    }
-
-    synchronized int size() {
-        return waiting.size();
     }
 
     private void refuseFrom(String frameId, long nowNanos) {

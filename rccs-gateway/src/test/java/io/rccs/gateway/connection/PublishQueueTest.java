@@ -14,29 +14,29 @@ class PublishQueueTest {
     }
 
     @Test
-    void framesGoOneAtATimeInOrder() {
-        PublishQueue queue = new PublishQueue(10);
-        assertThat(queue.offer(frame("a"), 0)).isEqualTo(PublishQueue.Offer.QUEUED);
-        assertThat(queue.offer(frame("b"), 0)).isEqualTo(PublishQueue.Offer.QUEUED);
-        assertThat(queue.next().id()).isEqualTo("a");
-        assertThat(queue.next()).as("b waits until a is acknowledged").isNull();
+    void framesGoInOrderAtMostAWindowAtATime() {
+        PublishQueue queue = new PublishQueue(1000);
+        for (int i = 0; i < PublishQueue.WINDOW + 2; i++) {
+            assertThat(queue.offer(frame("f" + i), 0)).isEqualTo(PublishQueue.Offer.QUEUED);
+        }
+        assertThat(queue.take()).hasSize(PublishQueue.WINDOW).first().extracting(Frame::id).isEqualTo("f0");
+        assertThat(queue.take()).as("the window is full").isEmpty();
         queue.published();
-        assertThat(queue.next().id()).isEqualTo("b");
-        queue.published();
-        assertThat(queue.next()).isNull();
+        assertThat(queue.take()).extracting(Frame::id).containsExactly("f" + PublishQueue.WINDOW);
     }
 
     @Test
-    void aRefusedFrameTakesTheOnesBehindItAndLaterFramesWaitForItsResend() {
-        PublishQueue queue = new PublishQueue(10);
-        queue.offer(frame("a"), 0);
-        queue.offer(frame("b"), 0);
-        queue.offer(frame("c"), 0);
-        queue.next();
-        assertThat(queue.failed(0)).extracting(Frame::id).containsExactly("a", "b", "c");
-        assertThat(queue.offer(frame("d"), 1)).as("sent before the client heard of the refusal").isEqualTo(PublishQueue.Offer.REFUSED);
-        assertThat(queue.offer(frame("a"), 2)).as("the resend of the first refused frame").isEqualTo(PublishQueue.Offer.QUEUED);
-        assertThat(queue.offer(frame("b"), 2)).isEqualTo(PublishQueue.Offer.QUEUED);
+    void aRefusedFrameTakesTheOnesWaitingBehindItAndLaterFramesWaitForItsResend() {
+        PublishQueue queue = new PublishQueue(PublishQueue.WINDOW + 10);
+        for (int i = 0; i < PublishQueue.WINDOW + 2; i++) {
+            queue.offer(frame("f" + i), 0);
+        }
+        java.util.List<Frame> handed = queue.take();
+        assertThat(queue.failed(handed.get(0), 0)).extracting(Frame::id)
+                .containsExactly("f0", "f" + PublishQueue.WINDOW, "f" + (PublishQueue.WINDOW + 1));
+        assertThat(queue.offer(frame("later"), 1)).as("sent before the client heard of the refusal")
+                .isEqualTo(PublishQueue.Offer.REFUSED);
+        assertThat(queue.offer(frame("f0"), 2)).as("the resend of the first refused frame").isEqualTo(PublishQueue.Offer.QUEUED);
     }
 
     @Test
@@ -45,7 +45,7 @@ class PublishQueueTest {
         queue.offer(frame("a"), 0);
         assertThat(queue.offer(frame("b"), 0)).isEqualTo(PublishQueue.Offer.REFUSED);
         assertThat(queue.offer(frame("c"), 0)).isEqualTo(PublishQueue.Offer.REFUSED);
-        queue.next();
+        queue.take();
         queue.published();
         assertThat(queue.offer(frame("c"), 1)).as("still waiting for b").isEqualTo(PublishQueue.Offer.REFUSED);
         assertThat(queue.offer(frame("c"), PublishQueue.REFUSAL_LIMIT_NANOS + 1)).isEqualTo(PublishQueue.Offer.QUEUED);
