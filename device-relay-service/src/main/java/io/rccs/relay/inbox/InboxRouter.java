@@ -97,7 +97,7 @@ public class InboxRouter {
                 .chain(known -> {
                     Plan plan = plan(valid, frames, known);
                     return DeliverySender.all(rejections(consumer, plan))
-                            .chain(() -> store(consumer, plan, valid, frames))
+                            .chain(() -> store(plan))
                             .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies))
                                     // stored already: the redelivery sweep or the next hello sends what did not go out
                                     .onFailure().recoverWithItem(failure -> {
@@ -160,33 +160,11 @@ public class InboxRouter {
     }
 
     /**
-     * Stores the run in one transaction. Should the run break a rule of the database for good (it
-     * should not: the gateway checks lengths and characters), each frame is stored on its own and the
-     * one that breaks it is dead-lettered, so the rest still get through.
+     * Stores the run in one transaction. A permanent failure fails the run: InboundConsumer then
+     * routes its frames one at a time, so only the frame that breaks a rule is dead-lettered.
      */
-    private Uni<List<Stored>> store(String consumer, Plan plan, List<Event> events, List<InboundFrame> frames) {
-        return steps.untilDone("inbox append", () -> store.append(plan.entries, plan.acks))
-                .onFailure(Failures::isPermanent).recoverWithUni(failure -> oneByOne(consumer, plan, events, frames));
-    }
-
-    private Uni<List<Stored>> oneByOne(String consumer, Plan plan, List<Event> events, List<InboundFrame> frames) {
-        List<Stored> all = new ArrayList<>();
-        Uni<Void> chain = Uni.createFrom().voidItem();
-        for (int i = 0; i < events.size(); i++) {
-            Event event = events.get(i);
-            InboundFrame in = frames.get(i);
-            List<Entry> mine = plan.entries.stream()
-                    .filter(entry -> entry.userId().equals(in.userId()) && entry.senderDevice().equals(in.deviceId())
-                            && entry.frameId().equals(in.frame().id()))
-                    .toList();
-            List<InboxStore.Ack> acks = plan.acks.stream()
-                    .filter(ack -> in.frame().is(FrameType.ACK) && ack.userId().equals(in.userId()) && ack.deviceId().equals(in.deviceId()))
-                    .toList();
-            chain = chain.chain(() -> steps.untilDone("inbox append one", () -> store.append(mine, acks))
-                    .invoke(all::addAll).replaceWithVoid()
-                    .onFailure().recoverWithUni(failure -> consumption.reject(consumer, event, failure)));
-        }
-        return chain.replaceWith(all);
+    private Uni<List<Stored>> store(Plan plan) {
+        return steps.untilDone("inbox append", () -> store.append(plan.entries, plan.acks));
     }
 
     /** Sends every newly stored entry to its device if it is online, and the refusals, all at once. */

@@ -37,10 +37,6 @@ public class ConsumerProgress {
         stalls.remove(token);
     }
 
-    public boolean stalled() {
-        return !stalls.isEmpty();
-    }
-
     /** The readiness answer ({@link ConsumersReadiness}). */
     HealthCheckResponse health() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("consumers").status(stalls.isEmpty());
