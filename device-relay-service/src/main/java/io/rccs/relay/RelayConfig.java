@@ -10,11 +10,33 @@ import io.smallrye.config.WithDefault;
 public interface RelayConfig {
 
     /**
-     * Whether devices after a user's first are trusted without pairing. True until pairing exists;
-     * the first device of a user is always trusted.
+     * Whether devices after a user's first are trusted without pairing. Off: a later device is
+     * pending until a trusted device approves it (SPEC 3.4). Only for development and tests.
      */
-    @WithDefault("true")
+    @WithDefault("false")
     boolean autoTrust();
+
+    /** The most devices (pending or trusted, not revoked) a user may have; more are refused. */
+    @WithDefault("100")
+    int maxDevicesPerUser();
+
+    /** Pairing (SPEC 3.4). */
+    Pairing pairing();
+
+    interface Pairing {
+
+        /** How long a pairing code can be claimed, and a claim decided. */
+        @WithDefault("5m")
+        Duration codeTtl();
+
+        /** Wrong claims (unknown code) a user may make in {@link #wrongClaimWindow()} before claims are refused. */
+        @WithDefault("5")
+        int maxWrongClaims();
+
+        /** The sliding window of {@link #maxWrongClaims()}. */
+        @WithDefault("10m")
+        Duration wrongClaimWindow();
+    }
 
     /** The heartbeat interval announced in {@code welcome}; must match the gateways' rccs.gateway.heartbeat. */
     @WithDefault("15s")

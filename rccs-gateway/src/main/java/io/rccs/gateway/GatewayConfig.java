@@ -47,4 +47,12 @@ public interface GatewayConfig {
     /** Violations (bad frames, rate limit) a minute after which the connection is closed with 4429. */
     @WithDefault("20")
     int maxViolationsPerMinute();
+
+    /** The most connections one user may hold on this gateway instance at once; more are closed with 4430. */
+    @WithDefault("200")
+    int maxConnectionsPerUser();
+
+    /** How long a REST request waits for the owning service's answer before it is 503. */
+    @WithDefault("10s")
+    Duration restTimeout();
 }

@@ -13,7 +13,7 @@ import jakarta.persistence.Table;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.rccs.model.protocol.payload.Devices.DeviceInfo;
 
-/** A device of a user, as registered by its first hello. */
+/** A device of a user, as registered by its first hello; pending until paired unless it was the user's first. */
 @Entity
 @Table(name = "device")
 public class Device extends PanacheEntityBase {
@@ -50,6 +50,22 @@ public class Device extends PanacheEntityBase {
 
     @Column(name = "last_seen", nullable = false)
     public Instant lastSeen = Instant.now();
+
+    /** SHA-256 (base64url) of the device's credential; null once revoked (or for a device from before credentials). */
+    @Column(name = "credential_hash")
+    public String credentialHash;
+
+    /** When the device was revoked; a revoked device's id may be registered again, as a new pending device. */
+    @Column(name = "revoked_at")
+    public Instant revokedAt;
+
+    /** When a pending device was approved. */
+    @Column(name = "paired_at")
+    public Instant pairedAt;
+
+    public boolean revoked() {
+        return revokedAt != null;
+    }
 
     public List<String> capabilityList() {
         return List.of(capabilities);

@@ -1,6 +1,7 @@
 package io.rccs.relay.device;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import io.rccs.model.protocol.payload.Devices.DeviceInfo;
 import io.rccs.relay.RelayConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,8 +31,14 @@ import io.vertx.mutiny.sqlclient.Tuple;
 @ApplicationScoped
 public class DeviceCache {
 
-    /** A device as routing sees it. */
-    public record Known(String deviceId, boolean trusted) {
+    /** A device as routing and discovery see it (revoked devices are left out). */
+    public record Known(String deviceId, boolean trusted, String name, String kind, String platform,
+            List<String> capabilities, Instant lastSeen) {
+
+        public DeviceInfo toInfo(boolean online) {
+            return new DeviceInfo(deviceId, name, kind, platform, capabilities, trusted, online ? "online" : "offline",
+                    lastSeen.toEpochMilli());
+        }
     }
 
     /** One user's devices, by id, in a stable order. */
@@ -42,6 +50,17 @@ public class DeviceCache {
             return byId.get(deviceId);
         }
 
+        /** Whether the device exists, is not revoked, and is trusted. */
+        public boolean trusts(String deviceId) {
+            Known device = byId.get(deviceId);
+            return device != null && device.trusted();
+        }
+
+        /** Every device, in id order. */
+        public List<Known> all() {
+            return byId.values().stream().sorted(java.util.Comparator.comparing(Known::deviceId)).toList();
+        }
+
         /** Every trusted device of the user but {@code except}: the targets of a broadcast. */
         public List<String> trustedExcept(String except) {
             return byId.values().stream().filter(device -> device.trusted() && !device.deviceId().equals(except))
@@ -50,7 +69,8 @@ public class DeviceCache {
     }
 
     private static final String LOAD = """
-            SELECT user_id, device_id, trusted FROM relay.device WHERE user_id = ANY($1) ORDER BY user_id, device_id""";
+            SELECT user_id, device_id, trusted, name, kind, platform, capabilities, last_seen FROM relay.device
+            WHERE user_id = ANY($1) AND revoked_at IS NULL ORDER BY user_id, device_id""";
 
     private final Pool pool;
     private final AsyncCache<String, UserDevices> users;
@@ -82,7 +102,9 @@ public class DeviceCache {
                     Map<String, Map<String, Known>> byUser = new HashMap<>();
                     for (Row row : rows) {
                         byUser.computeIfAbsent(row.getString(0), ignored -> new LinkedHashMap<>())
-                                .put(row.getString(1), new Known(row.getString(1), row.getBoolean(2)));
+                                .put(row.getString(1), new Known(row.getString(1), row.getBoolean(2), row.getString(3),
+                                        row.getString(4), row.getString(5), List.of(row.getArrayOfStrings(6)),
+                                        row.getOffsetDateTime(7).toInstant()));
                     }
                     Map<String, UserDevices> loaded = new HashMap<>();
                     for (String userId : userIds) {

@@ -20,7 +20,13 @@ public class DeviceRepository implements PanacheRepositoryBase<Device, Long> {
         return list("userId = ?1 order by deviceId", userId);
     }
 
-    public Uni<Long> countByUser(String userId) {
-        return count("userId", userId);
+    /** Devices of the user that are not revoked. */
+    public Uni<Long> countActive(String userId) {
+        return count("userId = ?1 and revokedAt is null", userId);
+    }
+
+    /** Trusted devices of the user that are not revoked. */
+    public Uni<Long> countTrusted(String userId) {
+        return count("userId = ?1 and revokedAt is null and trusted = true", userId);
     }
 }

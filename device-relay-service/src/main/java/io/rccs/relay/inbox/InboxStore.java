@@ -281,6 +281,16 @@ public class InboxStore {
                 });
     }
 
+    /** Drops a device's inbox, entries and cursor (the device was revoked). */
+    public Uni<Void> drop(String userId, String deviceId) {
+        Tuple key = Tuple.of(userId, deviceId);
+        return pool.withTransaction(connection -> connection
+                .preparedQuery("DELETE FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2").execute(key)
+                .chain(() -> connection.preparedQuery("DELETE FROM relay.inbox_cursor WHERE user_id = $1 AND device_id = $2")
+                        .execute(key)))
+                .replaceWithVoid();
+    }
+
     /** The frames of up to {@code limit} entries after {@code afterSeq}, in seq order (one page). */
     public Uni<List<String>> framesAfter(String userId, String deviceId, long afterSeq, int limit) {
         return pool.preparedQuery("""

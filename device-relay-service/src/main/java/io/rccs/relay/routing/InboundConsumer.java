@@ -23,9 +23,11 @@ import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.ProtocolException;
+import io.rccs.relay.device.DeviceAdmin;
 import io.rccs.relay.device.DeviceDirectory;
 import io.rccs.relay.device.DeviceLifecycle;
 import io.rccs.relay.inbox.InboxRouter;
+import io.rccs.relay.pairing.Pairing;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -45,15 +47,19 @@ public class InboundConsumer {
 
     private final DeviceLifecycle lifecycle;
     private final DeviceDirectory directory;
+    private final DeviceAdmin admin;
+    private final Pairing pairing;
     private final InboxRouter inbox;
     private final DeliverySender deliveries;
     private final EventConsumption consumption;
     private final TaggedCounters frames;
 
-    public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, InboxRouter inbox,
-            DeliverySender deliveries, EventConsumption consumption, MeterRegistry metrics) {
+    public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, DeviceAdmin admin, Pairing pairing,
+            InboxRouter inbox, DeliverySender deliveries, EventConsumption consumption, MeterRegistry metrics) {
         this.lifecycle = lifecycle;
         this.directory = directory;
+        this.admin = admin;
+        this.pairing = pairing;
         this.inbox = inbox;
         this.deliveries = deliveries;
         this.consumption = consumption;
@@ -124,7 +130,10 @@ public class InboundConsumer {
             return switch (in.frame().frameType()) {
                 case HELLO -> lifecycle.hello(in);
                 case DEVICES_LIST -> directory.list(in);
-                case PAIR_START, PAIR_CLAIM, PAIR_APPROVE, PAIR_DENY, SESSION_OPEN, STATE_GET, STATE_PATCH,
+                case DEVICE_RENAME -> admin.rename(in);
+                case DEVICE_REVOKE -> admin.revoke(in);
+                case PAIR_START, PAIR_CLAIM, PAIR_APPROVE, PAIR_DENY -> pairing.handle(in);
+                case SESSION_OPEN, STATE_GET, STATE_PATCH,
                         HANDOFF_REQUEST, HANDOFF_ACCEPT, HANDOFF_REJECT ->
                     deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.UNAVAILABLE,
                             in.frame().type() + " is not available yet"));

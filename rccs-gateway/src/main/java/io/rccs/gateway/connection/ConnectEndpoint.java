@@ -1,6 +1,8 @@
 package io.rccs.gateway.connection;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -10,14 +12,12 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
-import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.TaggedCounters;
 import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.presence.PresenceWriter;
 import io.rccs.gateway.routing.InboundPublisher;
-import io.rccs.model.events.Delivery;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
@@ -40,22 +40,25 @@ public class ConnectEndpoint {
     private final LocalConnections connections;
     private final PresenceWriter presence;
     private final InboundPublisher publisher;
-    private final DeliverySender deliveries;
     private final FrameSender sender;
     private final GatewayConfig config;
     private final FrameCodec codec;
     private final MeterRegistry metrics;
     private final TaggedCounters framesIn;
     private final Vertx vertx;
+    private final HelloVerdicts verdicts;
+
+    /** What a pending device may send besides hello and ping: it can only pair (SPEC 3.4). */
+    static final Set<FrameType> PENDING_MAY_SEND = EnumSet.of(FrameType.PAIR_CLAIM);
 
     public ConnectEndpoint(SecurityIdentity identity, LocalConnections connections, PresenceWriter presence,
-            InboundPublisher publisher, DeliverySender deliveries, FrameSender sender, GatewayConfig config,
-            MeterRegistry metrics, Vertx vertx) {
+            InboundPublisher publisher, FrameSender sender, GatewayConfig config,
+            MeterRegistry metrics, Vertx vertx, HelloVerdicts verdicts) {
+        this.verdicts = verdicts;
         this.identity = identity;
         this.connections = connections;
         this.presence = presence;
         this.publisher = publisher;
-        this.deliveries = deliveries;
         this.sender = sender;
         this.config = config;
         this.codec = new FrameCodec(config.maxFrameBytes());
@@ -69,7 +72,12 @@ public class ConnectEndpoint {
         DeviceConnection connection = new DeviceConnection(socket, identity.getPrincipal().getName(),
                 List.copyOf(identity.getRoles()), new RateLimiter(config.rateLimitPerSecond(), config.rateLimitBurst(),
                         config.maxViolationsPerMinute(), System.nanoTime()), config.maxPublishesInFlight());
-        connections.opened(connection);
+        if (!connections.opened(connection, config.maxConnectionsPerUser())) {
+            metrics.counter("rccs_connections_refused_total", "reason", "per_user_limit").increment();
+            sender.close(connection, CloseCodes.TOO_MANY_CONNECTIONS,
+                    "more than " + config.maxConnectionsPerUser() + " connections of this user on this gateway");
+            return;
+        }
         long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
             if (!connection.saidHello()) {
                 sender.close(connection, CloseCodes.HELLO_TIMEOUT, "no hello within " + config.helloTimeout().toSeconds() + " s");
@@ -114,9 +122,24 @@ public class ConnectEndpoint {
             sender.send(connection, ServerFrames.of(FrameType.PONG, frame.id(), null));
             return Uni.createFrom().voidItem();
         }
+        if (connection.awaitingWelcome()) {
+            // until the relay has checked the device's credential, nothing may go out in its name
+            sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "wait for the welcome, then send it again");
+            return Uni.createFrom().voidItem();
+        }
+        if (!connection.trusted() && !PENDING_MAY_SEND.contains(frame.frameType())) {
+            sender.error(connection, frame.id(), ErrorCode.NOT_TRUSTED, "this device is not trusted yet: pair it first");
+            return Uni.createFrom().voidItem();
+        }
         return publish(connection, frame);
     }
 
+    /**
+     * Checks the hello and passes it on; the connection is bound to the device only when the relay
+     * welcomes it ({@link HelloVerdicts}), after checking the device's credential. The credential
+     * never leaves the gateway: the relay gets its SHA-256. A device without one is given a new one
+     * here, which the relay registers if the device is new and the welcome hands to the client.
+     */
     private Uni<Void> hello(DeviceConnection connection, Frame frame) {
         Hello hello;
         try {
@@ -124,37 +147,13 @@ public class ConnectEndpoint {
         } catch (ProtocolException e) {
             return violation(connection, frame.id(), e.code(), e.getMessage());
         }
-        connection.helloReceived(hello.deviceId());
+        String issued = hello.credential() == null ? DeviceCredentials.newCredential() : null;
+        String hash = DeviceCredentials.hash(issued != null ? issued : hello.credential());
+        connection.helloReceived(hello.deviceId(), frame.id(), hash, issued);
         vertx.cancelTimer(connection.helloTimer());
-        DeviceConnection replaced = connections.bind(connection);
-        if (replaced != null) {
-            sender.close(replaced, CloseCodes.REPLACED, "replaced by a newer connection of this device");
-        }
-        return presence.online(connection)
-                .call(previous -> previous
-                        .filter(entry -> entry.gateway() != config.instance())
-                        // the device was connected to another gateway: that one closes its old connection
-                        .map(entry -> deliveries.send(entry.gateway(), new Delivery(entry.userId(), entry.deviceId(),
-                                entry.connectionId(), null, CloseCodes.REPLACED)))
-                        .orElse(Uni.createFrom().voidItem()))
-                .replaceWithVoid()
-                .onFailure().recoverWithUni(failure -> helloNotRecorded(connection, frame, failure))
-                .chain(recorded -> connection.saidHello() ? publish(connection, frame) : Uni.createFrom().voidItem());
-    }
-
-    /** Presence could not be written (Redis unreachable): the client is told to say hello again. */
-    private Uni<Void> helloNotRecorded(DeviceConnection connection, Frame frame, Throwable failure) {
-        Log.warnf("hello of %s not recorded: %s", connection.connectionId(), Failures.describe(failure));
-        connections.unbind(connection);
-        connection.helloFailed();
-        long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
-            if (!connection.saidHello()) {
-                sender.close(connection, CloseCodes.HELLO_TIMEOUT, "no hello within " + config.helloTimeout().toSeconds() + " s");
-            }
-        });
-        connection.timers(helloTimer, connection.expiryTimer());
-        sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "presence is unavailable: send hello again shortly");
-        return Uni.createFrom().voidItem();
+        Frame withoutCredential = new Frame(frame.v(), frame.id(), frame.type(), frame.to(), frame.from(), frame.corr(),
+                frame.seq(), frame.ts(), FrameCodec.toPayload(hello.withoutCredential()));
+        return publish(connection, withoutCredential);
     }
 
     /**
@@ -183,6 +182,11 @@ public class ConnectEndpoint {
                 publishWaiting(connection);
             }, failure -> {
                 List<Frame> refused = connection.publishing().failed(next, System.nanoTime());
+                if (connection.awaitingWelcome() && next.id().equals(connection.helloId())) {
+                    // the hello never reached the relay: the client says hello again
+                    connection.helloFailed();
+                    verdicts.restartHelloTimer(connection);
+                }
                 Log.warnf("could not publish a %s frame of %s (%d frames refused with it): %s", next.type(),
                         connection.connectionId(), refused.size() - 1, Failures.describe(failure));
                 for (Frame frame : refused) {
@@ -209,7 +213,7 @@ public class ConnectEndpoint {
         vertx.cancelTimer(connection.helloTimer());
         vertx.cancelTimer(connection.expiryTimer());
         boolean wasCurrent = connections.closed(connection);
-        if (!connection.saidHello()) {
+        if (!connection.welcomed()) {
             return Uni.createFrom().voidItem();
         }
         int code = socket.closeReason() == null ? 1006 : socket.closeReason().getCode();

@@ -14,6 +14,13 @@ public final class DeviceConnection {
     private volatile String deviceId;
     private volatile long onlineSince;
     private volatile boolean welcomed;
+    private volatile boolean trusted;
+    /** The id of the hello waiting for its welcome. */
+    private volatile String helloId;
+    /** The credential this gateway made for a hello without one (handed over in the welcome, then forgotten). */
+    private volatile String issuedCredential;
+    /** SHA-256 of the credential of the hello waiting for its welcome (what the relay checks). */
+    private volatile String credentialHash;
     private final PublishQueue publishing;
     private long helloTimer = -1;
     private long expiryTimer = -1;
@@ -52,9 +59,50 @@ public final class DeviceConnection {
         return deviceId != null;
     }
 
-    void helloReceived(String deviceId) {
+    /**
+     * A hello was sent as {@code deviceId}: the connection waits for the relay's verdict. Until the
+     * welcome it is bound to nothing (the device's current connection, if any, is untouched).
+     */
+    void helloReceived(String deviceId, String helloId, String credentialHash, String issuedCredential) {
         this.onlineSince = System.currentTimeMillis();
+        this.helloId = helloId;
+        this.credentialHash = credentialHash;
+        this.issuedCredential = issuedCredential;
         this.deviceId = deviceId;
+    }
+
+    /** Whether hello was sent and its answer has not come yet. */
+    public boolean awaitingWelcome() {
+        return deviceId != null && !welcomed;
+    }
+
+    public String helloId() {
+        return helloId;
+    }
+
+    public String credentialHash() {
+        return credentialHash;
+    }
+
+    /** Whether the client presented no credential, so the gateway made one (the relay registers it on a new device). */
+    public boolean credentialIssued() {
+        return issuedCredential != null;
+    }
+
+    /** The credential made for this connection's hello, once: later calls get null. */
+    public String takeIssuedCredential() {
+        String credential = issuedCredential;
+        issuedCredential = null;
+        return credential;
+    }
+
+    /** Whether the device is trusted (welcome said so, or its pairing was approved since). */
+    public boolean trusted() {
+        return trusted;
+    }
+
+    public void markTrusted() {
+        trusted = true;
     }
 
     /**
@@ -66,7 +114,9 @@ public final class DeviceConnection {
         return welcomed;
     }
 
-    void markWelcomed() {
+    void markWelcomed(boolean trusted) {
+        this.trusted = trusted;
+        this.credentialHash = null;
         welcomed = true;
     }
 
@@ -75,10 +125,14 @@ public final class DeviceConnection {
         return publishing;
     }
 
-    /** The hello could not be recorded: the connection must say hello again. */
+    /** The hello could not be published or was refused: the connection must say hello again. */
     void helloFailed() {
         this.welcomed = false;
+        this.trusted = false;
         this.deviceId = null;
+        this.helloId = null;
+        this.credentialHash = null;
+        this.issuedCredential = null;
     }
 
     /** When this connection said hello (epoch ms): the presence entry's {@code since}. */

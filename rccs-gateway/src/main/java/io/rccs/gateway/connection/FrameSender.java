@@ -10,7 +10,6 @@ import io.rccs.common.TaggedCounters;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
-import io.rccs.model.protocol.FrameType;
 
 /** Writes frames to connections without waiting: a slow client must not hold up the others. */
 @ApplicationScoped
@@ -25,9 +24,6 @@ public class FrameSender {
     }
 
     public void send(DeviceConnection connection, Frame frame) {
-        if (frame.is(FrameType.WELCOME)) {
-            connection.markWelcomed();
-        }
         framesOut.increment(frame.type());
         connection.socket().sendText(FrameCodec.encode(frame)).subscribe().with(ignored -> {
         }, failure -> Log.debugf("could not send %s to %s: %s", frame.type(), connection.connectionId(), failure.getMessage()));

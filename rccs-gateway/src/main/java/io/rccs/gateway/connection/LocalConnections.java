@@ -14,14 +14,28 @@ public class LocalConnections {
 
     private final Map<String, DeviceConnection> byConnectionId = new ConcurrentHashMap<>();
     private final Map<String, DeviceConnection> byDevice = new ConcurrentHashMap<>();
+    private final Map<String, Integer> perUser = new ConcurrentHashMap<>();
 
     public LocalConnections(MeterRegistry metrics) {
         metrics.gaugeMapSize("rccs_connections", java.util.List.of(), byConnectionId);
         metrics.gaugeMapSize("rccs_devices_connected", java.util.List.of(), byDevice);
     }
 
-    void opened(DeviceConnection connection) {
-        byConnectionId.put(connection.connectionId(), connection);
+    /** Registers a new connection unless its user already has {@code maxPerUser} here; false then. */
+    boolean opened(DeviceConnection connection, int maxPerUser) {
+        boolean[] allowed = {false};
+        perUser.compute(connection.userId(), (user, count) -> {
+            int current = count == null ? 0 : count;
+            if (current >= maxPerUser) {
+                return count;
+            }
+            allowed[0] = true;
+            return current + 1;
+        });
+        if (allowed[0]) {
+            byConnectionId.put(connection.connectionId(), connection);
+        }
+        return allowed[0];
     }
 
     public DeviceConnection byConnectionId(String connectionId) {
@@ -38,14 +52,11 @@ public class LocalConnections {
         return previous == connection ? null : previous;
     }
 
-    /** Undoes {@link #bind} after a hello that could not be recorded. */
-    void unbind(DeviceConnection connection) {
-        byDevice.remove(key(connection.userId(), connection.deviceId()), connection);
-    }
-
     /** Forgets a closed connection; true when it was still the device's current one. */
     boolean closed(DeviceConnection connection) {
-        byConnectionId.remove(connection.connectionId());
+        if (byConnectionId.remove(connection.connectionId()) != null) {
+            perUser.computeIfPresent(connection.userId(), (user, count) -> count <= 1 ? null : count - 1);
+        }
         return connection.saidHello() && byDevice.remove(key(connection.userId(), connection.deviceId()), connection);
     }
 

@@ -1,5 +1,7 @@
 package io.rccs.gateway.routing;
 
+import java.util.List;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -15,6 +17,7 @@ import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameType;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 
@@ -44,11 +47,26 @@ public class InboundPublisher {
     }
 
     public Uni<Void> frame(DeviceConnection connection, Frame frame) {
+        boolean hello = frame.is(FrameType.HELLO);
         InboundFrame data = new InboundFrame(connection.userId(), connection.deviceId(), connection.connectionId(),
-                config.instance(), connection.roles(), frame);
-        MutinyEmitter<String> topic = Topics.COMMANDS_IN.equals(Topics.inboundTopic(frame.type())) ? commandsIn : framesIn;
-        return EventPublisher.publish(topic, connection.userId(),
-                CloudEvent.of(EventTypes.FRAME_RECEIVED, source, connection.userId(), data), Topics.FRAME_TYPE_HEADER, frame.type());
+                config.instance(), connection.roles(), frame, hello ? connection.credentialHash() : null,
+                hello ? connection.credentialIssued() : null);
+        return publish(data);
+    }
+
+    /**
+     * A REST request of the user, as a frame without a device: the owning service answers it like a
+     * device's frame, to the exchange id on this gateway's deliveries partition.
+     */
+    public Uni<Void> request(String userId, List<String> roles, String exchangeId, Frame frame) {
+        return publish(new InboundFrame(userId, null, exchangeId, config.instance(), roles, frame));
+    }
+
+    private Uni<Void> publish(InboundFrame data) {
+        String type = data.frame().type();
+        MutinyEmitter<String> topic = Topics.COMMANDS_IN.equals(Topics.inboundTopic(type)) ? commandsIn : framesIn;
+        return EventPublisher.publish(topic, data.userId(),
+                CloudEvent.of(EventTypes.FRAME_RECEIVED, source, data.userId(), data), Topics.FRAME_TYPE_HEADER, type);
     }
 
     public Uni<Void> closed(DeviceConnection connection, int closeCode) {

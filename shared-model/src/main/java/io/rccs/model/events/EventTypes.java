@@ -15,6 +15,14 @@ public final class EventTypes {
     public static final String DEVICE_ONLINE = "io.rccs.device.online.v1";
     /** {@link Topics#DEVICE_EVENTS}: a device went offline ({@link DeviceEvent}). */
     public static final String DEVICE_OFFLINE = "io.rccs.device.offline.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a pending device was approved and is trusted now ({@link DeviceEvent}). */
+    public static final String DEVICE_PAIRED = "io.rccs.device.paired.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a pending device's pairing was denied; it stays pending ({@link DeviceEvent}). */
+    public static final String DEVICE_DENIED = "io.rccs.device.denied.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a device was revoked: credential void, inbox dropped ({@link DeviceEvent}). */
+    public static final String DEVICE_REVOKED = "io.rccs.device.revoked.v1";
+    /** {@link Topics#DEVICE_EVENTS}: a device was given a new name ({@link DeviceEvent}). */
+    public static final String DEVICE_RENAMED = "io.rccs.device.renamed.v1";
     /** {@link Topics#COMMAND_EVENTS}: a command changed status ({@link CommandEvent}). */
     public static final String COMMAND_STATUS = "io.rccs.command.status.v1";
 

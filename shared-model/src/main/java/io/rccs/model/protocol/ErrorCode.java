@@ -25,6 +25,16 @@ public enum ErrorCode {
         return wire;
     }
 
+    /** The code with this wire name. */
+    public static java.util.Optional<ErrorCode> fromWire(String wire) {
+        for (ErrorCode code : values()) {
+            if (code.wire.equals(wire)) {
+                return java.util.Optional.of(code);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Whether the same frame may succeed if sent again later. */
     public boolean retryable() {
         return retryable;

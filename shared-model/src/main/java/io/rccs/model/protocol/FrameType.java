@@ -20,6 +20,8 @@ public enum FrameType {
     COMMAND_RESULT("command.result", Direction.CLIENT, CommandResult.class),
     COMMAND_CANCEL("command.cancel", Direction.CLIENT, CommandCancel.class),
     DEVICES_LIST("devices.list", Direction.CLIENT, DevicesList.class),
+    DEVICE_RENAME("device.rename", Direction.CLIENT, DeviceRename.class),
+    DEVICE_REVOKE("device.revoke", Direction.CLIENT, DeviceRevoke.class),
     PAIR_START("pair.start", Direction.CLIENT, PairStart.class),
     PAIR_CLAIM("pair.claim", Direction.CLIENT, PairClaim.class),
     PAIR_APPROVE("pair.approve", Direction.CLIENT, PairDecision.class),

@@ -5,9 +5,12 @@ import java.util.Set;
 
 import io.rccs.model.protocol.ProtocolException;
 
-/** {@code hello}: the first client frame; who this device is and where it left off. */
+/**
+ * {@code hello}: the first client frame; who this device is and where it left off. A device that
+ * was registered before proves it with {@code credential} (SPEC 3.4); a new device leaves it out.
+ */
 public record Hello(String deviceId, String name, String kind, String platform, String appVersion,
-        List<String> capabilities, Resume resume) implements Payload {
+        List<String> capabilities, Resume resume, String credential) implements Payload {
 
     public static final Set<String> KINDS = Set.of("desktop", "mobile", "web", "service");
     public static final int MAX_DEVICE_ID = 64;
@@ -28,8 +31,22 @@ public record Hello(String deviceId, String name, String kind, String platform, 
     public record Resume(Long lastSeq) {
     }
 
+    /** A device credential: what the server issued in {@code welcome}, base64url. */
+    public static final int MAX_CREDENTIAL = 128;
+
     public Hello {
         capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+    }
+
+    /** A hello without a credential: a device's first (it is given one in {@code welcome}). */
+    public Hello(String deviceId, String name, String kind, String platform, String appVersion,
+            List<String> capabilities, Resume resume) {
+        this(deviceId, name, kind, platform, appVersion, capabilities, resume, null);
+    }
+
+    /** This hello with the credential left out (the gateway passes on only its hash). */
+    public Hello withoutCredential() {
+        return new Hello(deviceId, name, kind, platform, appVersion, capabilities, resume, null);
     }
 
     @Override
@@ -43,7 +60,10 @@ public record Hello(String deviceId, String name, String kind, String platform, 
         Payload.require(capabilities.size() <= MAX_CAPABILITIES, "at most " + MAX_CAPABILITIES + " capabilities");
         for (String capability : capabilities) {
             Payload.requireText(capability, "capabilities[]", 64);
+            Payload.require(Capabilities.valid(capability), "payload.capabilities[] must be name or name@major: " + capability);
         }
+        Payload.optionalText(credential, "credential", MAX_CREDENTIAL);
+        Payload.require(credential == null || credential.matches("[A-Za-z0-9_-]+"), "payload.credential must be base64url");
         Payload.require(resume == null || resume.lastSeq() == null || (resume.lastSeq() >= 0 && resume.lastSeq() <= MAX_RESUME_SEQ),
                 "payload.resume.lastSeq must be 0.." + MAX_RESUME_SEQ);
     }

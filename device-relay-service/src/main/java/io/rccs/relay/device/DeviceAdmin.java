@@ -1,0 +1,108 @@
+package io.rccs.relay.device;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.rccs.common.DeliverySender;
+import io.rccs.common.PresenceReader;
+import io.rccs.common.ServerFrames;
+import io.rccs.common.consumption.ReliableSteps;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.events.EventTypes;
+import io.rccs.model.events.InboundFrame;
+import io.rccs.model.protocol.ErrorCode;
+import io.rccs.model.protocol.FrameCodec;
+import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.ProtocolException;
+import io.rccs.model.protocol.payload.DeviceRename;
+import io.rccs.model.protocol.payload.DeviceRevoke;
+import io.rccs.model.protocol.payload.Devices;
+import io.rccs.relay.inbox.InboxStore;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * {@code device.rename} and {@code device.revoke}, from a trusted device of the user or from REST
+ * (the user's token; no device). Revoking clears the credential and trust, drops the inbox, tells
+ * the other services (rccs.device.events: the command queue ends the device's open commands) and
+ * closes the device's connection with 4403. Each step is retried until done; a revoke handled
+ * again finds the device revoked moments ago and repeats the steps after it.
+ */
+@ApplicationScoped
+public class DeviceAdmin {
+
+    /** The close code of a revoked device's connection. */
+    public static final int REVOKED_CLOSE_CODE = 4403;
+
+    private final DeviceRegistry registry;
+    private final DeviceCache cache;
+    private final InboxStore inbox;
+    private final PresenceReader presence;
+    private final DeliverySender deliveries;
+    private final DeviceEventPublisher events;
+    private final ReliableSteps steps;
+
+    public DeviceAdmin(DeviceRegistry registry, DeviceCache cache, InboxStore inbox, PresenceReader presence,
+            DeliverySender deliveries, DeviceEventPublisher events, ReliableSteps steps) {
+        this.registry = registry;
+        this.cache = cache;
+        this.inbox = inbox;
+        this.presence = presence;
+        this.deliveries = deliveries;
+        this.events = events;
+        this.steps = steps;
+    }
+
+    public Uni<Void> rename(InboundFrame in) throws ProtocolException {
+        DeviceRename rename = FrameCodec.validPayload(in.frame(), DeviceRename.class);
+        return allowed(in).chain(allowed -> !allowed ? notTrusted(in)
+                : steps.untilDone("rename", () -> registry.rename(in.userId(), rename.deviceId(), rename.name()))
+                        .chain(device -> {
+                            if (device == null) {
+                                return notFound(in, rename.deviceId());
+                            }
+                            cache.invalidate(in.userId());
+                            return steps.untilDone("rename event", () -> events.publish(EventTypes.DEVICE_RENAMED, device, false, null, null))
+                                    .chain(() -> reply(in, device, false));
+                        }));
+    }
+
+    public Uni<Void> revoke(InboundFrame in) throws ProtocolException {
+        DeviceRevoke revoke = FrameCodec.validPayload(in.frame(), DeviceRevoke.class);
+        return allowed(in).chain(allowed -> !allowed ? notTrusted(in)
+                : steps.untilDone("revoke", () -> registry.revoke(in.userId(), revoke.deviceId())).chain(device -> {
+                    if (device == null) {
+                        return notFound(in, revoke.deviceId());
+                    }
+                    cache.invalidate(in.userId());
+                    return steps.untilDone("revoke close", () -> presence.find(in.userId(), device.deviceId)
+                            .chain(entry -> entry.isEmpty() ? Uni.createFrom().voidItem()
+                                    : deliveries.send(entry.get().gateway(), new Delivery(in.userId(), device.deviceId,
+                                            entry.get().connectionId(), null, REVOKED_CLOSE_CODE))))
+                            .chain(() -> steps.untilDone("revoke inbox", () -> inbox.drop(in.userId(), device.deviceId)))
+                            .chain(() -> steps.untilDone("revoke event",
+                                    () -> events.publish(EventTypes.DEVICE_REVOKED, device, false, null, null)))
+                            .chain(() -> reply(in, device, false));
+                }));
+    }
+
+    /** The user over REST, or one of their trusted devices (not the pending ones). */
+    private Uni<Boolean> allowed(InboundFrame in) {
+        if (in.deviceId() == null) {
+            return Uni.createFrom().item(true);
+        }
+        return cache.of(in.userId()).map(devices -> devices.trusts(in.deviceId()));
+    }
+
+    private Uni<Void> reply(InboundFrame in, Device device, boolean online) {
+        return deliveries.reply(in, ServerFrames.of(FrameType.DEVICES, in.frame().id(), new Devices(List.of(device.toInfo(online)))));
+    }
+
+    private Uni<Void> notTrusted(InboundFrame in) {
+        return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_TRUSTED, "this device is not trusted yet: pair it first"));
+    }
+
+    private Uni<Void> notFound(InboundFrame in, String deviceId) {
+        return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_FOUND, "no device '" + deviceId + "'"));
+    }
+}

@@ -1,0 +1,68 @@
+package io.rccs.gateway.rest;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.rccs.gateway.GatewayConfig;
+import io.rccs.gateway.routing.InboundPublisher;
+import io.rccs.model.protocol.Frame;
+import io.rccs.model.protocol.FrameType;
+import io.smallrye.mutiny.TimeoutException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+
+/**
+ * REST through the one base URL, over the same path as the WebSocket: a request becomes a frame of
+ * the user without a device, published to Kafka like any other; the owning service answers it to
+ * an exchange id on this gateway's deliveries partition, and the answer completes the HTTP request.
+ * Services are reached only through Kafka (SPEC 2), and REST gets their checks for free.
+ */
+@ApplicationScoped
+public class RestExchanges {
+
+    /** Exchange ids start with this, so that a delivery for one is told from one for a connection. */
+    public static final String PREFIX = "rest-";
+
+    private final Map<String, UniEmitter<? super Frame>> waiting = new ConcurrentHashMap<>();
+    private final InboundPublisher publisher;
+    private final GatewayConfig config;
+
+    public RestExchanges(InboundPublisher publisher, GatewayConfig config) {
+        this.publisher = publisher;
+        this.config = config;
+    }
+
+    /** Sends the frame in the user's name and waits for the answer; fails with a TimeoutException after rccs.gateway.rest-timeout. */
+    public Uni<Frame> ask(String userId, List<String> roles, FrameType type, Object payload) {
+        String exchangeId = PREFIX + UUID.randomUUID();
+        Frame frame = Frame.client(exchangeId, type, null, payload == null ? null
+                : io.rccs.model.protocol.FrameCodec.toPayload(payload));
+        return Uni.createFrom().<Frame>emitter(emitter -> {
+            waiting.put(exchangeId, emitter);
+            publisher.request(userId, roles, exchangeId, frame).subscribe().with(ignored -> {
+            }, failure -> {
+                if (waiting.remove(exchangeId) != null) {
+                    emitter.fail(failure);
+                }
+            });
+        }).ifNoItem().after(config.restTimeout()).fail().onTermination().invoke(() -> waiting.remove(exchangeId));
+    }
+
+    /** Completes the exchange this answer is for; false when none waits here (it timed out, or another instance's). */
+    public boolean answer(String exchangeId, Frame frame) {
+        UniEmitter<? super Frame> emitter = waiting.remove(exchangeId);
+        if (emitter == null) {
+            return false;
+        }
+        emitter.complete(frame);
+        return true;
+    }
+
+    static boolean isTimeout(Throwable failure) {
+        return failure instanceof TimeoutException;
+    }
+}
