@@ -83,11 +83,33 @@ public class KafkaTestKit {
         }
     }
 
-    /** What the gateway publishes when a connection sends a frame: key = user id, topic by frame type. */
+    /**
+     * What the gateway publishes when a connection sends a frame: key = user id, topic by frame type.
+     * A hello carries the proof the gateway adds: here always the same made-up credential of the
+     * device, as if the gateway had issued it ({@link #testCredentialHash}), so a device's every
+     * hello is accepted as that first hello handled again.
+     */
     public static InboundFrame sendFrame(String userId, String deviceId, String connectionId, Frame frame) {
-        InboundFrame in = new InboundFrame(userId, deviceId, connectionId, GATEWAY, List.of("rccs-user"), frame);
-        send(Topics.inboundTopic(frame.type()), userId, CloudEvent.of(EventTypes.FRAME_RECEIVED, SOURCE, userId, in).toJson());
+        boolean hello = frame.is(io.rccs.model.protocol.FrameType.HELLO);
+        return sendFrame(new InboundFrame(userId, deviceId, connectionId, GATEWAY, List.of("rccs-user"), frame,
+                hello ? testCredentialHash(deviceId) : null, hello ? Boolean.TRUE : null));
+    }
+
+    /** Publishes an inbound frame exactly as given (for tests of the hello proof). */
+    public static InboundFrame sendFrame(InboundFrame in) {
+        send(Topics.inboundTopic(in.frame().type()), in.userId(), CloudEvent.of(EventTypes.FRAME_RECEIVED, SOURCE, in.userId(), in).toJson());
         return in;
+    }
+
+    /** The hash {@link #sendFrame(String, String, String, Frame)} presents for a device's hello. */
+    public static String testCredentialHash(String deviceId) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("test credential of " + deviceId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static Frame clientFrame(String id, FrameType type, String to, Object payload) {

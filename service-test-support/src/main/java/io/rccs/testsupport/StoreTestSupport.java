@@ -67,4 +67,20 @@ public final class StoreTestSupport {
     public static long count(String sql, Object... params) {
         return ((Number) rows(sql, params).get(0).values().iterator().next()).longValue();
     }
+
+    /** Runs an update against the test database; returns the rows changed. */
+    public static int update(String sql, Object... params) {
+        Config config = ConfigProvider.getConfig();
+        try (Connection connection = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                statement.setObject(i + 1, params[i]);
+            }
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("update failed: " + sql, e);
+        }
+    }
 }
