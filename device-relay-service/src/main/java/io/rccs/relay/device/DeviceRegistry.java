@@ -57,7 +57,7 @@ public class DeviceRegistry {
 
     /**
      * A device that presents a credential must exist, not be revoked, and match. A device without
-     * one is registered (pending unless it is the user's first trusted device), or, if its id is
+     * one is registered (pending unless it is the first device the user ever had), or, if its id is
      * taken, refused: the user's token alone never lets a client speak as an existing device. The
      * one exception is this same hello handled again: the stored hash is the one the gateway made
      * for it, so it matches.
@@ -100,12 +100,14 @@ public class DeviceRegistry {
                 return refused(ErrorCode.CONFLICT, "this user has " + active + " devices, the most allowed ("
                         + config.maxDevicesPerUser() + "): revoke one first");
             }
-            return devices.countTrusted(userId).chain(trustedCount -> {
+            return devices.countEver(userId).chain(everRegistered -> {
                 // a revoked id registered again is a new device: new credential, pairing again
                 Device device = revoked != null ? revoked : new Device();
                 device.userId = userId;
                 device.deviceId = hello.deviceId();
-                device.trusted = trustedCount == 0 || config.autoTrust();
+                // only the user's very first device trusts itself: revoking every device (which the
+                // token alone can do over REST) must not make the next hello trusted
+                device.trusted = everRegistered == 0 || config.autoTrust();
                 device.credentialHash = credentialHash;
                 device.revokedAt = null;
                 device.pairedAt = null;

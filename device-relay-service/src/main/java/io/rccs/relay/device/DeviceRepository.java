@@ -25,8 +25,8 @@ public class DeviceRepository implements PanacheRepositoryBase<Device, Long> {
         return count("userId = ?1 and revokedAt is null", userId);
     }
 
-    /** Trusted devices of the user that are not revoked. */
-    public Uni<Long> countTrusted(String userId) {
-        return count("userId = ?1 and revokedAt is null and trusted = true", userId);
+    /** Every device the user ever registered, revoked ones included. */
+    public Uni<Long> countEver(String userId) {
+        return count("userId", userId);
     }
 }
