@@ -14,9 +14,11 @@ import io.rccs.common.ServerFrames;
 import io.rccs.common.consumption.EventConsumption;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
+import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.ProtocolException;
+import io.rccs.model.protocol.payload.Capabilities;
 import io.rccs.model.protocol.payload.CommandAck;
 import io.rccs.model.protocol.payload.CommandCancel;
 import io.rccs.model.protocol.payload.CommandResult;
@@ -61,7 +63,7 @@ public class CommandFrameConsumer {
     private Uni<Void> frame(InboundFrame in) {
         try {
             return switch (in.frame().frameType()) {
-                case COMMAND_SUBMIT -> submit(in, FrameCodec.validPayload(in.frame(), CommandSubmit.class));
+                case COMMAND_SUBMIT -> submit(in, validRequires(FrameCodec.validPayload(in.frame(), CommandSubmit.class)));
                 case COMMAND_ACK -> answer(in, store.acknowledge(in, FrameCodec.validPayload(in.frame(), CommandAck.class).commandId()));
                 case COMMAND_RESULT -> answer(in, store.complete(in, FrameCodec.validPayload(in.frame(), CommandResult.class)));
                 case COMMAND_CANCEL -> answer(in, store.cancel(in, FrameCodec.validPayload(in.frame(), CommandCancel.class).commandId()));
@@ -70,6 +72,21 @@ public class CommandFrameConsumer {
         } catch (ProtocolException e) {
             return deliveries.reply(in, ServerFrames.error(in.frame().id(), e.code(), e.getMessage()));
         }
+    }
+
+    /**
+     * Every {@code requires} entry must be a capability as {@link Capabilities#valid} has it
+     * ({@code name} or {@code name@major}). CommandSubmit.validate (shared-model) checks only that
+     * each is a short text; until it checks this too, the queue does.
+     */
+    static CommandSubmit validRequires(CommandSubmit submit) throws ProtocolException {
+        for (int i = 0; i < submit.requires().size(); i++) {
+            if (!Capabilities.valid(submit.requires().get(i))) {
+                throw new ProtocolException(ErrorCode.BAD_FRAME, "payload.requires[" + i
+                        + "] must be a capability: name or name@major (letters, digits, . _ / -; major without leading zeros)");
+            }
+        }
+        return submit;
     }
 
     private Uni<Void> submit(InboundFrame in, CommandSubmit submit) {

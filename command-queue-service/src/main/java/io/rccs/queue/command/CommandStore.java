@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -17,7 +18,6 @@ import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.CommandEvent;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
-import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
@@ -34,9 +34,21 @@ import io.smallrye.mutiny.Uni;
  * Every command state change, each in one transaction together with the outbox entries that
  * announce it (the status frame to the sender, the frame to the device, the Kafka event).
  * A method returns an error frame for the client when the request is refused, else empty.
+ * <p>
+ * Frames from a device the directory knows as untrusted (pending, or revoked while its frames were
+ * in flight) are refused with {@code not_trusted}; the gateway refuses a pending device's frames
+ * already, this guards the revoke. A device the directory has not heard of yet is not refused: its
+ * registration event may simply not have arrived (the two topics are read by different consumers),
+ * and the gateway lets only a device whose hello the relay welcomed send commands at all.
+ * <p>
+ * Lock order, kept by every transaction so none deadlocks: device rows first (FOR SHARE to read
+ * trust, FOR UPDATE to change it), then command rows, several of them always in delivery order.
  */
 @ApplicationScoped
 public class CommandStore {
+
+    /** The reason a command ends CANCELLED when its target device is revoked. */
+    public static final String REVOKED_REASON = "device revoked";
 
     private final CommandRepository commands;
     private final KnownDeviceRepository devices;
@@ -52,36 +64,41 @@ public class CommandStore {
     @WithTransaction
     public Uni<Optional<Frame>> submit(InboundFrame in, CommandSubmit submit) {
         String corr = in.frame().id();
-        return commands.findBySubmit(in.userId(), in.deviceId(), corr).chain(existing -> {
+        return unlessUntrusted(in, () -> commands.findBySubmit(in.userId(), in.deviceId(), corr).chain(existing -> {
             if (existing != null) { // a resend: answer with the command it already made
                 return outbox(statusFrame(existing, corr)).replaceWith(Optional.<Frame>empty());
             }
-            return devices.listByUser(in.userId()).chain(known -> {
-                String to = in.frame().to();
-                Optional<Frame> refused = refusal(known, to, submit, corr);
-                if (refused.isPresent()) {
-                    return Uni.createFrom().item(refused);
+            String to = in.frame().to();
+            // a target is share-locked: a revoke of it either waits for this command (and then ends
+            // it) or is seen here (and the submit is refused)
+            Uni<Optional<Frame>> refused = to == null
+                    ? devices.listByUser(in.userId()).map(known -> anyCapable(known, submit, corr))
+                    : devices.findShared(in.userId(), to).map(target -> refusal(target, to, submit, corr));
+            return refused.chain(refusal -> {
+                if (refusal.isPresent()) {
+                    return Uni.createFrom().item(refusal);
                 }
                 Command command = newCommand(in, submit);
                 return commands.persist(command)
                         .call(saved -> announce(saved, corr))
                         .replaceWith(Optional.<Frame>empty());
             });
-        });
+        }));
     }
 
-    private static Optional<Frame> refusal(List<KnownDevice> known, String to, CommandSubmit submit, String corr) {
-        if (to == null) {
-            return known.stream().anyMatch(device -> device.canRun(submit.requires())) ? Optional.empty()
-                    : Optional.of(ServerFrames.error(corr, ErrorCode.NO_CAPABLE_DEVICE,
-                            "none of your trusted devices has " + submit.requires()));
-        }
-        KnownDevice target = known.stream().filter(device -> device.deviceId.equals(to)).findFirst().orElse(null);
+    private static Optional<Frame> anyCapable(List<KnownDevice> known, CommandSubmit submit, String corr) {
+        return known.stream().anyMatch(device -> device.canRun(submit.requires())) ? Optional.empty()
+                : Optional.of(ServerFrames.error(corr, ErrorCode.NO_CAPABLE_DEVICE,
+                        "none of your trusted devices has " + submit.requires()));
+    }
+
+    private static Optional<Frame> refusal(KnownDevice target, String to, CommandSubmit submit, String corr) {
         if (target == null) {
             return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "you have no device '" + to + "'"));
         }
         if (!target.trusted) {
-            return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_TRUSTED, "device '" + to + "' is not trusted"));
+            return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_TRUSTED,
+                    "device '" + to + (target.revoked() ? "' was revoked" : "' is not trusted")));
         }
         if (!target.canRun(submit.requires())) {
             return Optional.of(ServerFrames.error(corr, ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' lacks " + submit.requires()));
@@ -118,7 +135,7 @@ public class CommandStore {
      */
     @WithTransaction
     public Uni<Integer> dispatchOpen(String userId, String deviceId, boolean redeliver) {
-        return devices.findById(Topics.deviceKey(userId, deviceId)).chain(device -> commands.lockOpen(userId)
+        return devices.findShared(userId, deviceId).chain(device -> commands.lockOpen(userId)
                 .chain(open -> {
                     Instant now = Instant.now();
                     Uni<Void> work = Uni.createFrom().voidItem();
@@ -129,8 +146,9 @@ public class CommandStore {
                             work = work.call(() -> announce(command, null));
                             continue;
                         }
-                        boolean forThisDevice = deviceId.equals(command.targetDevice)
-                                || (command.targetDevice == null && device != null && device.canRun(command.requiredCapabilities()));
+                        // an untrusted device (pending, revoked) gets nothing, not even what names it
+                        boolean forThisDevice = device != null && device.trusted && (deviceId.equals(command.targetDevice)
+                                || (command.targetDevice == null && device.canRun(command.requiredCapabilities())));
                         if (!forThisDevice || !command.dueAt(now) || (command.status == CommandStatus.DISPATCHED && !redeliver)) {
                             continue;
                         }
@@ -155,7 +173,7 @@ public class CommandStore {
     /** {@code command.ack} from the target device: DISPATCHED -> DELIVERED. */
     @WithTransaction
     public Uni<Optional<Frame>> acknowledge(InboundFrame in, String commandId) {
-        return targetOwned(in, commandId).chain(found -> {
+        return unlessUntrusted(in, () -> targetOwned(in, commandId).chain(found -> {
             if (found.error() != null) {
                 return Uni.createFrom().item(Optional.of(found.error()));
             }
@@ -165,13 +183,13 @@ public class CommandStore {
             }
             command.moveTo(CommandStatus.DELIVERED);
             return announce(command, null).replaceWith(Optional.<Frame>empty());
-        });
+        }));
     }
 
     /** {@code command.result} from the target device: -> SUCCEEDED or FAILED. */
     @WithTransaction
     public Uni<Optional<Frame>> complete(InboundFrame in, CommandResult result) {
-        return targetOwned(in, result.commandId()).chain(found -> {
+        return unlessUntrusted(in, () -> targetOwned(in, result.commandId()).chain(found -> {
             if (found.error() != null) {
                 return Uni.createFrom().item(Optional.of(found.error()));
             }
@@ -183,14 +201,14 @@ public class CommandStore {
             command.lastError = result.error();
             command.moveTo(result.ok() ? CommandStatus.SUCCEEDED : CommandStatus.FAILED);
             return announce(command, null).replaceWith(Optional.<Frame>empty());
-        });
+        }));
     }
 
     /** {@code command.cancel} from any device of the user: a command that has not finished is CANCELLED. */
     @WithTransaction
     public Uni<Optional<Frame>> cancel(InboundFrame in, String commandId) {
         String corr = in.frame().id();
-        return owned(in.userId(), commandId).chain(command -> {
+        return unlessUntrusted(in, () -> owned(in.userId(), commandId).chain(command -> {
             if (command == null) {
                 return Uni.createFrom().item(Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "no command " + commandId)));
             }
@@ -200,6 +218,47 @@ public class CommandStore {
             }
             command.moveTo(CommandStatus.CANCELLED);
             return announce(command, corr).replaceWith(Optional.<Frame>empty());
+        }));
+    }
+
+    /**
+     * The device was revoked (its directory row is locked FOR UPDATE by this transaction already):
+     * every command targeted at it that has not finished (QUEUED, DISPATCHED, DELIVERED) ends
+     * CANCELLED with {@link #REVOKED_REASON}, announced as an ordinary cancel is (status frame to the
+     * sender, rccs.command.events), except that a revoked sender is not sent a frame. Commands
+     * already finished are left, so handling the same revoke again changes and sends nothing.
+     * Commands the revoked device submitted to other devices are left too: they were submitted
+     * while it was trusted, their target may be running them, and any trusted device of the
+     * user can cancel them.
+     */
+    @WithTransaction
+    public Uni<Integer> endCommandsOfRevoked(String userId, String deviceId) {
+        return commands.lockUnfinishedFor(userId, deviceId).chain(unfinished -> {
+            Uni<Void> work = Uni.createFrom().voidItem();
+            for (Command command : unfinished) {
+                command.lastError = REVOKED_REASON;
+                command.moveTo(CommandStatus.CANCELLED);
+                boolean tellSender = !deviceId.equals(command.senderDevice);
+                work = work.call(() -> announce(command, null, tellSender));
+            }
+            return work.replaceWith(unfinished.size());
+        });
+    }
+
+    /**
+     * Runs the change unless the sending device is one the directory knows as untrusted. The
+     * sender's row is share-locked first, so a revoke happens wholly before or after the change.
+     */
+    private Uni<Optional<Frame>> unlessUntrusted(InboundFrame in, Supplier<Uni<Optional<Frame>>> change) {
+        if (in.deviceId() == null) {
+            return change.get(); // the user over REST, not a device
+        }
+        return devices.findShared(in.userId(), in.deviceId()).chain(sender -> {
+            if (sender == null || sender.trusted) {
+                return change.get(); // not heard of yet (events may lag behind frames): the gateway decided
+            }
+            String why = sender.revoked() ? "this device was revoked" : "this device is not trusted yet: pair it first";
+            return Uni.createFrom().item(Optional.of(ServerFrames.error(in.frame().id(), ErrorCode.NOT_TRUSTED, why)));
         });
     }
 
@@ -231,14 +290,18 @@ public class CommandStore {
 
     /** The status frame for the sender and the Kafka event, for the command's current state. */
     private Uni<Void> announce(Command command, String corr) {
+        return announce(command, corr, true);
+    }
+
+    private Uni<Void> announce(Command command, String corr, boolean tellSender) {
         metrics.counter("rccs_commands_total", "status", command.status.name()).increment();
         CommandEvent data = new CommandEvent(command.commandId.toString(), command.userId, command.senderDevice,
                 command.targetDevice, command.name, Priority.name(command.priority), command.status.name(), command.attempt,
                 command.version, command.lastError);
         String key = command.commandId.toString();
         CloudEvent event = CloudEvent.of(EventTypes.COMMAND_STATUS, "/command-queue-service", key, data);
-        return outbox(statusFrame(command, corr))
-                .call(() -> outbox(OutboxEntry.of(OutboxEntry.COMMAND_EVENT, command.userId, key, event.toJson())))
+        Uni<Void> frame = tellSender ? outbox(statusFrame(command, corr)).replaceWithVoid() : Uni.createFrom().voidItem();
+        return frame.call(() -> outbox(OutboxEntry.of(OutboxEntry.COMMAND_EVENT, command.userId, key, event.toJson())))
                 .replaceWithVoid();
     }
 

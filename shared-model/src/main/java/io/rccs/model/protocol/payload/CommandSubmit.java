@@ -32,6 +32,7 @@ public record CommandSubmit(String name, JsonNode args, String priority, Long no
         Payload.require(notBefore == null || notBefore >= 0, "payload.notBefore must be epoch milliseconds");
         for (String capability : requires) {
             Payload.requireText(capability, "requires[]", 64);
+            Payload.require(Capabilities.valid(capability), "payload.requires[] must be name or name@major: " + capability);
         }
     }
 }
