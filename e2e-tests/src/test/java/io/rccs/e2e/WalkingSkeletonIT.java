@@ -51,33 +51,30 @@ class WalkingSkeletonIT {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String RUN = randomHex(3);
 
-    private final List<RccsClient> clients = new ArrayList<>();
+    private final List<Household> households = new ArrayList<>();
 
     @AfterEach
     void closeConnections() {
-        for (RccsClient client : clients) {
-            try {
-                client.close();
-            } catch (RuntimeException ignored) {
-                // best effort
-            }
-        }
-        clients.clear();
+        households.forEach(Household::close);
+        households.clear();
+    }
+
+    /** A fresh user for this test (a user's first device is the only one that trusts itself). */
+    private Household household(String prefix) {
+        Household household = Household.fresh(prefix);
+        households.add(household);
+        return household;
     }
 
     @Test
     @DisplayName("a) a message from alice's mobile on gateway 2 reaches her desktop on gateway 1")
     void messageCrossesGateways() {
-        String desktopId = deviceId(Stack.ALICE, "desktop");
-        String mobileId = deviceId(Stack.ALICE, "mobile");
+        String desktopId = deviceId("alice", "desktop");
+        String mobileId = deviceId("alice", "mobile");
+        Household alice = household("alice");
 
-        RccsClient desktop = connect(0, Stack.ALICE);
-        Welcome desktopWelcome = desktop.hello(desktopId, "Alice's desktop", "desktop", List.of("roo.task@1", "notify"), WAIT);
-        assertWelcome(desktopWelcome, desktopId);
-
-        RccsClient mobile = connect(1, Stack.ALICE);
-        Welcome mobileWelcome = mobile.hello(mobileId, "Alice's phone", "mobile", List.of("notify"), WAIT);
-        assertWelcome(mobileWelcome, mobileId);
+        RccsClient desktop = alice.trusted(0, desktopId, List.of("roo.task@1", "notify"));
+        RccsClient mobile = alice.trusted(1, mobileId, List.of("notify"));
 
         Frame sent = mobile.send("message", desktopId, Map.of("text", "hi"));
 
@@ -93,16 +90,13 @@ class WalkingSkeletonIT {
     @Test
     @DisplayName("b) a command for an offline desktop is queued, delivered when it connects, acknowledged, and idempotent")
     void commandForAnOfflineDevice() {
-        String desktopId = deviceId(Stack.ALICE, "desktop2");
-        String mobileId = deviceId(Stack.ALICE, "mobile");
+        String desktopId = deviceId("alice", "desktop2");
+        String mobileId = deviceId("alice", "mobile");
+        Household alice = household("alice");
 
-        // register the desktop, then take it offline
-        RccsClient firstVisit = connect(0, Stack.ALICE);
-        assertWelcome(firstVisit.hello(desktopId, "Alice's second desktop", "desktop", List.of("roo.task@1"), WAIT), desktopId);
-        firstVisit.close();
-
-        RccsClient mobile = connect(1, Stack.ALICE);
-        assertWelcome(mobile.hello(mobileId, "Alice's phone", "mobile", List.of("notify"), WAIT), mobileId);
+        // the phone (the user's first device) pairs the desktop, which then goes offline
+        RccsClient mobile = alice.trusted(1, mobileId, List.of("notify"));
+        alice.trusted(0, desktopId, List.of("roo.task@1")).close();
         awaitPresence(mobile, desktopId, "offline");
 
         ObjectNode command = FrameCodec.mapper().createObjectNode();
@@ -117,9 +111,9 @@ class WalkingSkeletonIT {
         String commandId = queued.payload().path("commandId").asText();
         assertThat(commandId).as("commandId in %s", queued).isNotBlank();
 
-        // the desktop comes back and gets the command
-        RccsClient desktop = connect(0, Stack.ALICE);
-        assertWelcome(desktop.hello(desktopId, "Alice's second desktop", "desktop", List.of("roo.task@1"), WAIT), desktopId);
+        // the desktop comes back (proving itself with its credential) and gets the command
+        RccsClient desktop = alice.open(0);
+        assertWelcome(alice.connect(desktop, desktopId, "desktop", List.of("roo.task@1")), desktopId);
         Frame delivered = desktop.await(type("command").and(payload("commandId", commandId)), WAIT);
         assertThat(delivered.from()).as("from of %s", delivered).isEqualTo(mobileId);
         assertThat(delivered.payload().path("name").asText()).isEqualTo("roo.task.run");
@@ -145,21 +139,17 @@ class WalkingSkeletonIT {
     @Test
     @DisplayName("c) bob cannot message alice's desktop, and nothing of his reaches it")
     void noMessagesAcrossUsers() {
-        String aliceDesktopId = deviceId(Stack.ALICE, "desktop");
-        String bobId = deviceId(Stack.BOB, "mobile");
+        String aliceDesktopId = deviceId("alice", "desktop");
+        String bobId = deviceId("bob", "mobile");
 
-        RccsClient aliceDesktop = connect(0, Stack.ALICE);
-        assertWelcome(aliceDesktop.hello(aliceDesktopId, "Alice's desktop", "desktop", List.of(), WAIT), aliceDesktopId);
-        RccsClient bob = connect(1, Stack.BOB);
-        Welcome bobWelcome = bob.hello(bobId, "Bob's phone", "mobile", List.of(), WAIT);
-        assertThat(bobWelcome.deviceId()).isEqualTo(bobId);
+        RccsClient aliceDesktop = household("alice").trusted(0, aliceDesktopId, List.of());
+        RccsClient bob = household("bob").trusted(1, bobId, List.of());
 
         Frame sent = bob.send("message", aliceDesktopId, Map.of("text", "from bob"));
 
         Frame error = bob.await(corr(sent.id()).and(type("error")), WAIT);
-        // not_trusted too: should bob's device be pending (SPEC 3.4), it may not send to anyone
-        assertThat(error.payload().path("code").asText()).as("error code in %s", error)
-                .isIn("not_found", "forbidden", "not_trusted");
+        // bob's device is trusted (his first): alice's device is simply not one of his
+        assertThat(error.payload().path("code").asText()).as("error code in %s", error).isEqualTo("not_found");
         assertThat(aliceDesktop.nothingMatching(from(bobId).or(id(sent.id())), QUIET))
                 .as("alice's desktop receives nothing from bob; received: %s", aliceDesktop.received())
                 .isTrue();
@@ -182,9 +172,8 @@ class WalkingSkeletonIT {
     @Test
     @DisplayName("e) malformed frames get error frames and the connection stays open")
     void badFramesGetErrors() {
-        String deviceId = deviceId(Stack.ALICE, "web");
-        RccsClient client = connect(0, Stack.ALICE);
-        assertThat(client.hello(deviceId, "Alice's browser", "web", List.of(), WAIT).deviceId()).isEqualTo(deviceId);
+        String deviceId = deviceId("alice", "web");
+        RccsClient client = household("alice").trusted(0, deviceId, List.of());
 
         client.sendRaw("not json");
         Frame badFrame = client.await(type("error").and(payload("code", "bad_frame")), WAIT);
@@ -204,14 +193,11 @@ class WalkingSkeletonIT {
     void commandsSurviveACommandQueueRestart() throws Exception {
         String control = System.getenv("RCCS_E2E_CONTROL");
         Assumptions.assumeTrue(control != null && !control.isBlank(), "RCCS_E2E_CONTROL (the rccs script) is not set");
-        String desktopId = deviceId(Stack.ALICE, "desktop3");
-        String mobileId = deviceId(Stack.ALICE, "mobile3");
-
-        RccsClient firstVisit = connect(0, Stack.ALICE);
-        assertWelcome(firstVisit.hello(desktopId, "Alice's third desktop", "desktop", List.of(), WAIT), desktopId);
-        firstVisit.close();
-        RccsClient mobile = connect(1, Stack.ALICE);
-        assertWelcome(mobile.hello(mobileId, "Alice's phone", "mobile", List.of(), WAIT), mobileId);
+        String desktopId = deviceId("alice", "desktop3");
+        String mobileId = deviceId("alice", "mobile3");
+        Household alice = household("alice");
+        RccsClient mobile = alice.trusted(1, mobileId, List.of());
+        alice.trusted(0, desktopId, List.of()).close();
         awaitPresence(mobile, desktopId, "offline");
 
         Frame before = mobile.send("command.submit", desktopId, Map.of("name", "before.restart"));
@@ -224,8 +210,8 @@ class WalkingSkeletonIT {
         String duringId = mobile.await(corr(during.id()).and(type("command.status")).and(payload("status", "QUEUED")), WAIT)
                 .payload().path("commandId").asText();
 
-        RccsClient desktop = connect(0, Stack.ALICE);
-        assertWelcome(desktop.hello(desktopId, "Alice's third desktop", "desktop", List.of(), WAIT), desktopId);
+        RccsClient desktop = alice.open(0);
+        assertWelcome(alice.connect(desktop, desktopId, "desktop", List.of()), desktopId);
         Frame first = desktop.await(type("command"), WAIT);
         Frame second = desktop.await(type("command"), WAIT);
         assertThat(first.payload().path("commandId").asText()).as("the critical command comes first").isEqualTo(duringId);
@@ -243,12 +229,6 @@ class WalkingSkeletonIT {
 
     // ---------------------------------------------------------------------------------- helpers
 
-    private RccsClient connect(int gateway, String user) {
-        RccsClient client = RccsClient.connect(Stack.gateway(gateway), Stack.token(user), WAIT);
-        clients.add(client);
-        return client;
-    }
-
     /** A device id unique to this run and call, such as {@code alice-desktop-3fa9c2-7d1e}. */
     private static String deviceId(String user, String role) {
         return user + "-" + role + "-" + RUN + "-" + randomHex(2);
@@ -257,7 +237,7 @@ class WalkingSkeletonIT {
     private static void assertWelcome(Welcome welcome, String deviceId) {
         assertThat(welcome.deviceId()).as("welcome.deviceId").isEqualTo(deviceId);
         assertThat(welcome.trusted())
-                .as("welcome.trusted for %s (the walking skeleton expects alice's devices to be trusted)", deviceId)
+                .as("welcome.trusted for %s (paired by the user's first device)", deviceId)
                 .isTrue();
     }
 
