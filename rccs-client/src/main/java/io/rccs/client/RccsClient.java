@@ -257,11 +257,20 @@ public final class RccsClient implements AutoCloseable {
         return frame;
     }
 
-    /** A {@code hello} payload naming this JVM's platform and {@link #APP_VERSION}. */
+    /** A {@code hello} payload naming this JVM's platform and {@link #APP_VERSION}, without a credential (a new device). */
     public static Hello helloPayload(String deviceId, String name, String kind, List<String> capabilities, Long resumeLastSeq) {
+        return helloPayload(deviceId, name, kind, capabilities, resumeLastSeq, null);
+    }
+
+    /**
+     * As {@link #helloPayload(String, String, String, List, Long)} for a device that was registered
+     * before: {@code credential} is what its first {@code welcome} issued (null for none).
+     */
+    public static Hello helloPayload(String deviceId, String name, String kind, List<String> capabilities, Long resumeLastSeq,
+            String credential) {
         String platform = System.getProperty("os.name", "java").toLowerCase(Locale.ROOT).replace(' ', '-');
         return new Hello(deviceId, name == null ? deviceId : name, kind, platform, APP_VERSION, capabilities,
-                resumeLastSeq == null ? null : new Hello.Resume(resumeLastSeq));
+                resumeLastSeq == null ? null : new Hello.Resume(resumeLastSeq), credential);
     }
 
     // ---------------------------------------------------------------------------------- receiving

@@ -19,13 +19,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Ack;
 import io.rccs.model.protocol.payload.ErrorPayload;
 import io.rccs.model.protocol.payload.Hello;
+import io.rccs.model.protocol.payload.PairClaim;
+import io.rccs.model.protocol.payload.PairCode;
+import io.rccs.model.protocol.payload.PairDecision;
+import io.rccs.model.protocol.payload.PairResult;
+import io.rccs.model.protocol.payload.PairStart;
 import io.rccs.model.protocol.payload.Reconnect;
 import io.rccs.model.protocol.payload.Welcome;
 
@@ -42,11 +49,19 @@ import io.rccs.model.protocol.payload.Welcome;
  *       {@link Builder#resumeFrom} or from what it handed over), and keeps the {@link Welcome}.
  *       When the server says messages were lost to retention ({@code resumed=false, missed=n}) it
  *       stops waiting for them.</li>
+ *   <li>Proves who it is: every {@code hello} carries the credential from its
+ *       {@link Builder#credentialStore}, and a credential issued in {@code welcome} is saved there
+ *       before anything else happens. A {@code hello} refused as {@code forbidden} (wrong, missing
+ *       or revoked credential) stops the device: trying again cannot help.</li>
+ *   <li>Knows whether it is {@link #trusted()}; a pending device pairs with {@link #pairClaim},
+ *       a trusted one lets others in with {@link #pairStart}, {@link #pairApprove} and
+ *       {@link #pairDeny}.</li>
  *   <li>Passes received messages through a {@link MessageSequencer}; acknowledges
  *       {@code ack {upTo: lastSeq}} every {@link Builder#ackEvery} messages and at most
  *       {@link Builder#ackDelay} after any unacknowledged one.</li>
  *   <li>Reconnects by itself when the connection closes, unless {@link #close()} was called or the
- *       server closed it with 4409 (another connection took the device: that one wins).</li>
+ *       server closed it with 4409 (another connection took the device: that one wins) or 4403
+ *       (the device was revoked).</li>
  *   <li>{@link #send} queues application frames in order; they go out once welcomed, and a frame
  *       refused with a retryable {@code error} ({@code unavailable}, {@code rate_limited}, ...) is
  *       sent again with the same id after a backoff, before anything handed over after it.</li>
@@ -63,6 +78,8 @@ public final class RccsDevice implements AutoCloseable {
     public static final int REPLACED = 4409;
     /** Close code this device closes with when the application closes it. */
     public static final int NORMAL_CLOSURE = 1000;
+    /** Close code: the device was revoked; its credential is void. */
+    public static final int REVOKED = 4403;
 
     private static final System.Logger LOG = System.getLogger(RccsDevice.class.getName());
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(8);
@@ -82,9 +99,11 @@ public final class RccsDevice implements AutoCloseable {
     private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
     private final AtomicInteger reconnects = new AtomicInteger();
     private final Object connectedSignal = new Object();
+    private final PendingAnswers answers;
 
     // read from any thread
     private volatile Welcome welcome;
+    private volatile boolean trusted;
     private volatile boolean connected;
     private volatile boolean closing;
     private volatile Thread eventThread;
@@ -94,6 +113,8 @@ public final class RccsDevice implements AutoCloseable {
     private int gatewayIndex;
     private int consecutiveFailures;
     private boolean everWelcomed;
+    /** Issued by the server but not saved (the store failed): still proves the device in this JVM. */
+    private String unsavedCredential;
     private ScheduledFuture<?> ackTimer;
     private ScheduledFuture<?> flushTimer;
     private long sendingPausedUntilNanos = System.nanoTime();
@@ -121,6 +142,7 @@ public final class RccsDevice implements AutoCloseable {
         this.gateways = settings.gateways();
         this.sequencer = new MessageSequencer(settings.resumeFrom(), settings.ackEvery(), settings.maxHeld());
         this.outbox = new RetryingOutbox(REMEMBERED_SENT_FRAMES, settings.maxSendAttempts());
+        this.answers = new PendingAnswers(settings.deviceId());
         this.reconnectBackoff = new Backoff(RECONNECT_BACKOFF_BASE, settings.maxBackoff());
         this.sendIntervalNanos = 1_000_000_000L / settings.maxSendRate();
         this.retryBackoff = new Backoff(RETRY_BACKOFF_BASE, settings.maxBackoff());
@@ -156,8 +178,7 @@ public final class RccsDevice implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()} or once the device has stopped
      */
     public Frame send(String type, String to, Object payload) {
-        return send(new Frame(Frame.VERSION, RccsClient.newId(), type, to, null, null, null, System.currentTimeMillis(),
-                RccsClient.payloadOf(payload)));
+        return send(newFrame(type, to, payload));
     }
 
     /** As {@link #send(String, String, Object)} with a complete frame (its id is kept: the idempotency key). */
@@ -176,6 +197,58 @@ public final class RccsDevice implements AutoCloseable {
     /** The last message seq handed to the application with nothing missing before it, or null before any. */
     public Long lastSeq() {
         return sequencer.lastSeq();
+    }
+
+    /**
+     * Whether the device is trusted: the latest {@code welcome} said so, or a {@code pair.result}
+     * approving this device came since. A device that is not (pending) may only pair
+     * ({@link #pairClaim}); the server refuses anything else it sends with {@code not_trusted}.
+     */
+    public boolean trusted() {
+        return trusted;
+    }
+
+    /**
+     * A trusted device asks for a pairing code for a new device ({@code pair.start}). Completes with
+     * the {@code pair.code} payload (the code, when it expires, and the {@code rccs://pair?code=...}
+     * URI for a QR code); fails with a {@link RccsErrorException} when the server refuses (for
+     * example {@code not_trusted}), or when the connection is lost before the answer. The new
+     * device's claim then comes as a {@code pair.request} frame to {@link Builder#onOtherFrame}.
+     * Never completes when no answer comes: bound the wait ({@code orTimeout}, {@code get(timeout)}).
+     */
+    public CompletableFuture<PairCode> pairStart() {
+        return request(FrameType.PAIR_START, new PairStart(), answer -> RccsClient.payload(answer, PairCode.class));
+    }
+
+    /**
+     * A pending device claims the pairing code a trusted device showed ({@code pair.claim}).
+     * Completes with the {@code pair.result} about this device once a trusted device decided
+     * ({@code approved} true: the device is trusted from then on; false: it stays pending), or with
+     * an approval when a later {@code welcome} says the device is trusted. Fails with a
+     * {@link RccsErrorException} when the server refuses the claim ({@code not_found} for an
+     * unknown code, {@code conflict} for a used or expired one, {@code rate_limited} after too many
+     * wrong ones). Waits as long as nobody decides: bound the wait.
+     *
+     * @param code the code as shown, in any case, or the {@code rccs://pair?code=...} URI
+     * @throws IllegalArgumentException when there is no code in {@code code}
+     */
+    public CompletableFuture<PairResult> pairClaim(String code) {
+        Frame claim = newFrame(FrameType.PAIR_CLAIM.wire(), null, new PairClaim(Pairing.codeOf(code)));
+        return queueAwaiting(claim, answers.expectClaim(claim.id()));
+    }
+
+    /**
+     * A trusted device lets the device behind a {@code pair.request} in ({@code pair.approve}).
+     * Completes with the server's {@code pair.result}; fails with a {@link RccsErrorException}
+     * when the server refuses (an unknown or decided claim). Bound the wait.
+     */
+    public CompletableFuture<PairResult> pairApprove(String claimId) {
+        return request(FrameType.PAIR_APPROVE, new PairDecision(claimId), answer -> RccsClient.payload(answer, PairResult.class));
+    }
+
+    /** As {@link #pairApprove}, refusing it ({@code pair.deny}): the claiming device stays pending. */
+    public CompletableFuture<PairResult> pairDeny(String claimId) {
+        return request(FrameType.PAIR_DENY, new PairDecision(claimId), answer -> RccsClient.payload(answer, PairResult.class));
     }
 
     /** Whether a connection is open and welcomed now. */
@@ -219,8 +292,12 @@ public final class RccsDevice implements AutoCloseable {
 
     /**
      * Completes when the device stops for good, with the close code: {@link #NORMAL_CLOSURE} after
-     * {@link #close()}, {@link #REPLACED} when another connection took the device. Completes
-     * exceptionally when the server refused {@code hello} with an error that is not retryable.
+     * {@link #close()}, {@link #REPLACED} when another connection took the device, {@link #REVOKED}
+     * when the device was revoked. Completes exceptionally when the server refused {@code hello}
+     * with an error that is not retryable: a {@link RccsErrorException} whose
+     * {@link RccsErrorException#code() code} is {@code forbidden} when the credential is missing,
+     * wrong or revoked (or was presented for a device the server does not know: clear the store to
+     * register anew), {@code conflict} when the user has too many devices.
      */
     public CompletableFuture<Integer> stopped() {
         return stopped;
@@ -260,6 +337,27 @@ public final class RccsDevice implements AutoCloseable {
                 + ", lastSeq " + lastSeq() + "]";
     }
 
+    private static Frame newFrame(String type, String to, Object payload) {
+        return new Frame(Frame.VERSION, RccsClient.newId(), type, to, null, null, null, System.currentTimeMillis(),
+                RccsClient.payloadOf(payload));
+    }
+
+    /** Queues a request whose answer names it by corr, and returns the future for that answer. */
+    private <T> CompletableFuture<T> request(FrameType type, Object payload, Function<Frame, T> reading) {
+        Frame frame = newFrame(type.wire(), null, payload);
+        return queueAwaiting(frame, answers.expect(frame.id(), type.wire(), reading));
+    }
+
+    private <T> CompletableFuture<T> queueAwaiting(Frame frame, CompletableFuture<T> answer) {
+        try {
+            send(frame);
+        } catch (IllegalStateException closed) {
+            answers.withdraw(frame.id());
+            answer.completeExceptionally(closed);
+        }
+        return answer;
+    }
+
     // ---------------------------------------------------------------------------------- connecting
 
     private RccsDevice start() {
@@ -297,8 +395,17 @@ public final class RccsDevice implements AutoCloseable {
         }
         connection.client = client;
         client.closed().whenComplete((code, error) -> post(() -> onClosed(connection, code == null ? 1006 : code)));
+        String credential;
+        try {
+            credential = credentialForHello();
+        } catch (RuntimeException e) {
+            // an unreadable store does not heal by itself, and a hello without the credential would be refused
+            stopRefused(new IllegalStateException("cannot read the credential of " + settings.deviceId() + " from "
+                    + settings.credentialStore() + ": " + e.getMessage(), e));
+            return;
+        }
         Hello hello = RccsClient.helloPayload(settings.deviceId(), settings.name(), settings.kind(), settings.capabilities(),
-                sequencer.lastSeq());
+                sequencer.lastSeq(), credential);
         try {
             connection.helloId = client.sendHello(hello).id();
         } catch (RuntimeException e) {
@@ -332,6 +439,7 @@ public final class RccsDevice implements AutoCloseable {
         }
         closeInBackground(connection.client); // releases its keep-alive timer
         setConnected(false);
+        answers.connectionLost();
         if (closing) {
             return;
         }
@@ -339,6 +447,12 @@ public final class RccsDevice implements AutoCloseable {
             // another connection of this device is live now: fighting it would replace it in turn
             LOG.log(System.Logger.Level.INFO, "device {0} was replaced by another connection; stopping", settings.deviceId());
             stop(REPLACED);
+            return;
+        }
+        if (code == REVOKED) {
+            // its credential is void: every hello from now on would be refused
+            LOG.log(System.Logger.Level.WARNING, "device {0} was revoked; stopping", settings.deviceId());
+            stop(REVOKED);
             return;
         }
         if (connection.welcomed && System.nanoTime() - connection.welcomedAtNanos >= settings.maxBackoff().toNanos()) {
@@ -397,7 +511,43 @@ public final class RccsDevice implements AutoCloseable {
         if (frame.is(FrameType.RECONNECT)) {
             moveElsewhere(connection, frame);
         }
+        if (frame.is(FrameType.PAIR_RESULT)) {
+            noteApproval(frame);
+        }
+        answers.onFrame(frame);
         tellApplication(frame);
+    }
+
+    /** A pair.result about this device (not one answering our decision about another) that approves it. */
+    private void noteApproval(Frame frame) {
+        try {
+            PairResult result = RccsClient.payload(frame, PairResult.class);
+            if (result.approved() && settings.deviceId().equals(result.deviceId())) {
+                trusted = true;
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.INFO, "unreadable pair.result: {0}", e.getMessage());
+        }
+    }
+
+    /** The store's credential; one the store failed to save wins, as the newest the server issued. */
+    private String credentialForHello() {
+        if (unsavedCredential != null) {
+            return unsavedCredential;
+        }
+        return settings.credentialStore().load().orElse(null);
+    }
+
+    /** Keeps a credential issued in welcome: it is shown only this once, and without it the device id is lost. */
+    private void keepCredential(String credential) {
+        try {
+            settings.credentialStore().save(credential);
+            unsavedCredential = null;
+        } catch (RuntimeException e) {
+            unsavedCredential = credential;
+            LOG.log(System.Logger.Level.ERROR, "cannot save the credential of " + settings.deviceId() + " in "
+                    + settings.credentialStore() + "; it lasts only as long as this process", e);
+        }
     }
 
     private void onHelloAnswer(Connection connection, Frame answer) {
@@ -406,16 +556,24 @@ public final class RccsDevice implements AutoCloseable {
         }
         if (answer.is(FrameType.ERROR)) {
             tellApplication(answer);
-            ErrorPayload error = RccsClient.payload(answer, ErrorPayload.class);
-            if (error.retryable()) {
+            RccsErrorException refusal = PendingAnswers.refusal("hello of " + settings.deviceId(), answer);
+            if (refusal.error().retryable()) {
                 drop(connection);
             } else {
-                stopRefused(new IllegalStateException("hello of " + settings.deviceId() + " was refused: " + answer.payload()));
+                // forbidden (the credential), conflict (too many devices): the same hello gets the same answer
+                stopRefused(refusal);
             }
             return;
         }
         Welcome accepted = RccsClient.payload(answer, Welcome.class);
+        if (accepted.credential() != null) {
+            keepCredential(accepted.credential()); // first: a crash after this welcome must not lose it
+        }
         welcome = accepted;
+        trusted = accepted.trusted();
+        if (accepted.trusted()) {
+            answers.trustedOnWelcome();
+        }
         connection.welcomed = true;
         connection.welcomedAtNanos = System.nanoTime();
         if (everWelcomed) {
@@ -532,6 +690,7 @@ public final class RccsDevice implements AutoCloseable {
                 return;
             }
             outbox.markSent();
+            answers.sent(next.id());
         }
     }
 
@@ -556,7 +715,8 @@ public final class RccsDevice implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        if (!error.retryable()) {
+        // not_trusted is final for this frame: a pending device stays pending until a person approves it
+        if (!error.retryable() || ErrorCode.NOT_TRUSTED.wire().equals(error.code())) {
             outbox.forget(refusedId);
             return false;
         }
@@ -564,6 +724,7 @@ public final class RccsDevice implements AutoCloseable {
         if (attempts.isEmpty()) {
             return false;
         }
+        answers.requeued(refusedId);
         // pause everything, not only this frame, so that what follows it does not overtake it
         Duration backoff = retryBackoff.delay(attempts.getAsInt());
         sendingPausedUntilNanos = Math.max(sendingPausedUntilNanos, System.nanoTime() + backoff.toNanos());
@@ -587,6 +748,7 @@ public final class RccsDevice implements AutoCloseable {
     private void stop(int code) {
         closing = true;
         setConnected(false);
+        answers.close(new IllegalStateException("device " + settings.deviceId() + " stopped (" + code + ")"));
         stopped.complete(code);
         signalConnectedWaiters();
         events.shutdown();
@@ -601,6 +763,7 @@ public final class RccsDevice implements AutoCloseable {
         if (connection != null) {
             drop(connection);
         }
+        answers.close(why);
         stopped.completeExceptionally(why);
         signalConnectedWaiters();
         events.shutdown();
@@ -654,7 +817,7 @@ public final class RccsDevice implements AutoCloseable {
     private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String name, String kind,
             List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
             int ackEvery, Duration ackDelay, int maxHeld, int maxSendAttempts, Duration maxBackoff,
-            Duration connectTimeout, Duration welcomeTimeout, int maxSendRate) {
+            Duration connectTimeout, Duration welcomeTimeout, int maxSendRate, CredentialStore credentialStore) {
     }
 
     /** Configures a {@link RccsDevice}; {@link #start()} builds it and starts connecting. */
@@ -677,6 +840,7 @@ public final class RccsDevice implements AutoCloseable {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration welcomeTimeout = Duration.ofSeconds(15);
         private int maxSendRate = 45;
+        private CredentialStore credentialStore;
 
         private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
             this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
@@ -712,8 +876,11 @@ public final class RccsDevice implements AutoCloseable {
         }
 
         /**
-         * Gets every other frame: {@code welcome}, {@code command}, answers, presence, and errors
-         * other than the retryable ones the device resends by itself.
+         * Gets every other frame: {@code welcome}, {@code command}, answers, presence,
+         * {@code pair.request} (a new device claimed a code this device started: approve or deny
+         * it), {@code pair.result}, and errors other than the retryable ones the device resends by
+         * itself ({@code not_trusted} included: a pending device's frame is not sent again).
+         * Frames that answer {@link RccsDevice#pairStart} and the like come here too.
          */
         public Builder onOtherFrame(Consumer<Frame> handler) {
             this.onOtherFrame = Objects.requireNonNull(handler, "handler");
@@ -762,6 +929,17 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the device's credential is kept (default: in memory, so that the device proves
+         * itself on every reconnect in this JVM; a later run starts without it, and the server
+         * refuses a known device id that comes without its credential). Use a
+         * {@link FileCredentialStore} for a device that must stay the same device across runs.
+         */
+        public Builder credentialStore(CredentialStore store) {
+            this.credentialStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
         /** The longest wait between connection attempts, and between resends (default 5 s). */
         public Builder maxBackoff(Duration cap) {
             this.maxBackoff = Objects.requireNonNull(cap, "cap");
@@ -787,7 +965,9 @@ public final class RccsDevice implements AutoCloseable {
             }
             return new RccsDevice(new Settings(deviceId, gateways, tokens, name, kind, capabilities, onMessage,
                     onOtherFrame, resumeFrom, ackEvery, ackDelay, maxHeld, maxSendAttempts, maxBackoff, connectTimeout,
-                    welcomeTimeout, maxSendRate)).start();
+                    welcomeTimeout, maxSendRate,
+                    // a fresh one per device: a reused builder must not make two devices share a credential
+                    credentialStore == null ? new InMemoryCredentialStore() : credentialStore)).start();
         }
     }
 }

@@ -33,6 +33,15 @@ class RccsClientTest {
     }
 
     @Test
+    void helloPayloadCarriesTheCredentialOnlyWhenGiven() {
+        Hello known = RccsClient.helloPayload("laptop-1", "Laptop", "desktop", List.of(), 3L, "cred_1");
+        assertThat(known.credential()).isEqualTo("cred_1");
+        assertThat(RccsClient.payloadOf(known).get("credential").textValue()).isEqualTo("cred_1");
+        assertThat(RccsClient.payloadOf(RccsClient.helloPayload("laptop-1", null, "desktop", List.of(), null)).has("credential"))
+                .isFalse();
+    }
+
+    @Test
     void aRefusedUpgradeReportsTheHttpStatus() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             Thread refuser = new Thread(() -> {

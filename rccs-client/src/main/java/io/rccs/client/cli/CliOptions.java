@@ -1,6 +1,7 @@
 package io.rccs.client.cli;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +10,8 @@ import io.rccs.model.protocol.payload.Hello;
 
 /** The command line of {@link RccsCli}, parsed; {@link #parse} rejects what makes no sense. */
 public record CliOptions(URI url, String token, String user, String password, String oidc, String clientId,
-        String device, String name, String kind, List<String> capabilities, Long resumeLastSeq, boolean help) {
+        String device, String name, String kind, List<String> capabilities, Long resumeLastSeq, Path credentials,
+        boolean help) {
 
     public static final String DEFAULT_URL = "ws://127.0.0.1:8080/v1/connect";
     public static final String DEFAULT_OIDC = "http://127.0.0.1:8180/realms/rccs";
@@ -24,6 +26,9 @@ public record CliOptions(URI url, String token, String user, String password, St
             "without \"id\" a fresh id; a line that is not JSON is sent as is). On end of input it waits",
             "a second for answers and closes. The close code goes to stderr.",
             "",
+            "The device's credential (issued in its first welcome, needed in every later hello) is kept",
+            "in DIR/USER/DEVICE, readable only by you (mode 0600).",
+            "",
             "  --url URL             gateway WebSocket URL (default " + DEFAULT_URL + ")",
             "  --token TOKEN         bearer access token (default: $RCCS_TOKEN)",
             "  --user USER           fetch a token with the password grant instead",
@@ -35,7 +40,14 @@ public record CliOptions(URI url, String token, String user, String password, St
             "  --kind KIND           desktop|mobile|web|service (default " + DEFAULT_KIND + ")",
             "  --capabilities A,B    capabilities, comma-separated",
             "  --resume SEQ          ask for a replay of what came after this seq",
+            "  --credentials DIR     where device credentials are kept (default ~/.rccs/credentials)",
             "  --help                this text",
+            "",
+            "commands (typed instead of a JSON line):",
+            "  pair                  ask for a code that lets a new device in (this device must be trusted)",
+            "  claim CODE            pair this pending device with a code (or its rccs://pair?code=... URI)",
+            "  approve CLAIMID       let in the device that claimed a code (shown with its pair.request)",
+            "  deny CLAIMID          turn it away",
             "",
             "example:",
             "  java -jar rccs-client/target/rccs-client.jar --user alice --password alice --device phone --kind mobile",
@@ -61,11 +73,12 @@ public record CliOptions(URI url, String token, String user, String password, St
         String kind = DEFAULT_KIND;
         List<String> capabilities = List.of();
         Long resume = null;
+        Path credentials = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 return new CliOptions(URI.create(DEFAULT_URL), null, null, null, DEFAULT_OIDC, DEFAULT_CLIENT_ID,
-                        null, null, DEFAULT_KIND, List.of(), null, true);
+                        null, null, DEFAULT_KIND, List.of(), null, CredentialFiles.defaultDirectory(), true);
             }
             if (!arg.startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + arg + "'");
@@ -101,6 +114,12 @@ public record CliOptions(URI url, String token, String user, String password, St
                         throw new IllegalArgumentException("--resume needs a sequence number, not '" + value + "'");
                     }
                 }
+                case "--credentials" -> {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("--credentials needs a directory");
+                    }
+                    credentials = Path.of(value);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -135,6 +154,7 @@ public record CliOptions(URI url, String token, String user, String password, St
             throw new IllegalArgumentException("--resume must be >= 0");
         }
         return new CliOptions(uri, token, user, password, oidc, clientId, device,
-                name == null ? device : name, kind, capabilities, resume, false);
+                name == null ? device : name, kind, capabilities, resume,
+                credentials == null ? CredentialFiles.defaultDirectory() : credentials, false);
     }
 }

@@ -7,14 +7,18 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.rccs.client.FileCredentialStore;
 import io.rccs.client.MessageSequencer;
 import io.rccs.client.RccsClient;
 import io.rccs.client.RccsConnectException;
@@ -22,6 +26,7 @@ import io.rccs.client.TokenClient;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
+import io.rccs.model.protocol.payload.ErrorPayload;
 
 /**
  * A terminal client: one device, frames in and out as JSON lines. See {@link CliOptions#USAGE}.
@@ -86,14 +91,25 @@ public final class RccsCli {
                     : e.getMessage()));
             return 1;
         }
-        return session(client, options, in);
+        String user = options.user() != null ? options.user() : CredentialFiles.userOfToken(token).orElse(null);
+        FileCredentialStore credentials = new FileCredentialStore(
+                CredentialFiles.locate(options.credentials(), user, options.device()));
+        return session(client, options, credentials, in);
     }
 
-    private int session(RccsClient client, CliOptions options, InputStream in) {
+    private int session(RccsClient client, CliOptions options, FileCredentialStore credentials, InputStream in) {
+        String credential;
+        try {
+            credential = credentials.load().orElse(null);
+        } catch (UncheckedIOException e) {
+            err.println("rccs: " + e.getMessage() + ": " + e.getCause().getMessage());
+            client.close();
+            return 1;
+        }
         Frame hello;
         try {
             hello = client.sendHello(RccsClient.helloPayload(options.device(), options.name(), options.kind(),
-                    options.capabilities(), options.resumeLastSeq()));
+                    options.capabilities(), options.resumeLastSeq(), credential));
         } catch (RuntimeException e) {
             err.println("rccs: cannot send hello: " + e.getMessage());
             client.close();
@@ -103,7 +119,9 @@ public final class RccsCli {
         // only tracks how far the messages got without a gap, so the user can --resume after it
         MessageSequencer seen = new MessageSequencer(options.resumeLastSeq(), MessageSequencer.DEFAULT_ACK_EVERY,
                 MessageSequencer.DEFAULT_MAX_HELD);
-        Thread printer = new Thread(() -> printFrames(client, hello.id(), answer, seen), "rccs-printer");
+        Greeting greeting = new Greeting(hello.id(), credentials, credential != null);
+        PairingNotes notes = new PairingNotes(options.device(), ZoneId.systemDefault());
+        Thread printer = new Thread(() -> printFrames(client, greeting, notes, answer, seen), "rccs-printer");
         printer.setDaemon(true);
         printer.start();
 
@@ -144,17 +162,31 @@ public final class RccsCli {
         return exit.join();
     }
 
+    /** The hello this session said, and where the credential it proves the device with is kept. */
+    private record Greeting(String helloId, FileCredentialStore credentials, boolean credentialSent) {
+    }
+
     /** Prints every frame in arrival order until the connection is closed and nothing is left. */
-    private void printFrames(RccsClient client, String helloId, CompletableFuture<Frame> answer, MessageSequencer seen) {
+    private void printFrames(RccsClient client, Greeting greeting, PairingNotes notes, CompletableFuture<Frame> answer,
+            MessageSequencer seen) {
         while (true) {
             Optional<Frame> next = client.poll(POLL);
             if (next.isPresent()) {
                 Frame frame = next.get();
+                boolean answersHello = greeting.helloId().equals(frame.corr());
+                if (answersHello && frame.is(FrameType.WELCOME) && frame.payload().hasNonNull("credential")) {
+                    // before anything else: the server shows a credential only once
+                    frame = keepCredential(frame, greeting.credentials());
+                }
                 out.println(FrameCodec.encode(frame));
+                if (answersHello && frame.is(FrameType.ERROR)) {
+                    explainRefusedHello(frame, greeting);
+                }
+                notes.describe(frame, Instant.now()).ifPresent(note -> err.println("rccs: " + note));
                 if (frame.is(FrameType.MESSAGE)) {
                     seen.accept(frame);
                 }
-                if (helloId.equals(frame.corr())) {
+                if (answersHello) {
                     answer.complete(frame);
                 }
             } else if (client.closed().isDone() && client.pending().isEmpty()) {
@@ -164,12 +196,56 @@ public final class RccsCli {
         }
     }
 
+    /** Saves the credential in a welcome and returns the welcome without it, fit for a terminal. */
+    private Frame keepCredential(Frame welcome, FileCredentialStore credentials) {
+        String credential = welcome.payload().get("credential").asText();
+        try {
+            credentials.save(credential);
+            err.println("rccs: this device is registered; its credential is in " + credentials.file()
+                    + " (mode 0600): keep it, later hellos need it");
+        } catch (RuntimeException e) {
+            // without it this device id cannot connect again: the person must keep it somehow
+            err.println("rccs: cannot save the credential in " + credentials.file() + ": " + e.getMessage());
+            err.println("rccs: save it there yourself (one line, mode 0600), or this device id is lost: " + credential);
+        }
+        var payload = welcome.payload().deepCopy();
+        payload.put("credential", "(saved)");
+        return new Frame(welcome.v(), welcome.id(), welcome.type(), welcome.to(), welcome.from(), welcome.corr(),
+                welcome.seq(), welcome.ts(), payload);
+    }
+
+    private void explainRefusedHello(Frame error, Greeting greeting) {
+        ErrorPayload refusal;
+        try {
+            refusal = RccsClient.payload(error, ErrorPayload.class);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        err.println("rccs: hello was refused (" + refusal.code() + "): " + refusal.message());
+        if (!"forbidden".equals(refusal.code())) {
+            return;
+        }
+        if (greeting.credentialSent()) {
+            err.println("rccs: the credential in " + greeting.credentials().file() + " was not accepted; if the server"
+                    + " no longer knows this device, delete that file to register it anew");
+        } else {
+            err.println("rccs: this device id is registered already and " + greeting.credentials().file()
+                    + " holds no credential for it: use the file from where it was registered, or another --device");
+        }
+    }
+
     private void readInput(RccsClient client, InputStream in) {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         try {
             String line;
             while ((line = lines.readLine()) != null) {
-                Optional<String> text = LineCompleter.complete(line, RccsClient::newId);
+                Optional<String> text;
+                try {
+                    text = LineCompleter.complete(line, RccsClient::newId);
+                } catch (IllegalArgumentException e) {
+                    err.println("rccs: " + e.getMessage());
+                    continue;
+                }
                 if (text.isEmpty()) {
                     continue;
                 }

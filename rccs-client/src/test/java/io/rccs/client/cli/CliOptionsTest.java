@@ -3,6 +3,7 @@ package io.rccs.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -21,13 +22,15 @@ class CliOptionsTest {
         assertThat(options.capabilities()).isEmpty();
         assertThat(options.token()).isNull();
         assertThat(options.help()).isFalse();
+        assertThat(options.credentials()).isEqualTo(CredentialFiles.defaultDirectory());
     }
 
     @Test
     void everyOption() {
         CliOptions options = CliOptions.parse(new String[] {"--url=ws://gw:9000/v1/connect", "--user", "alice",
                 "--password", "secret", "--oidc", "http://kc/realms/x", "--device", "phone", "--name", "My phone",
-                "--kind", "mobile", "--capabilities", "notify, roo.files,", "--resume", "7"}, Map.of());
+                "--kind", "mobile", "--capabilities", "notify, roo.files,", "--resume", "7", "--credentials", "/tmp/creds"},
+                Map.of());
         assertThat(options.url()).hasToString("ws://gw:9000/v1/connect");
         assertThat(options.user()).isEqualTo("alice");
         assertThat(options.password()).isEqualTo("secret");
@@ -36,6 +39,7 @@ class CliOptionsTest {
         assertThat(options.kind()).isEqualTo("mobile");
         assertThat(options.capabilities()).isEqualTo(List.of("notify", "roo.files"));
         assertThat(options.resumeLastSeq()).isEqualTo(7L);
+        assertThat(options.credentials()).isEqualTo(Path.of("/tmp/creds"));
     }
 
     @Test
@@ -70,5 +74,7 @@ class CliOptionsTest {
                 "--password", "p"}, Map.of())).hasMessageContaining("not both");
         assertThatThrownBy(() -> CliOptions.parse(new String[] {"--device", "d", "--resume", "x"}, Map.of()))
                 .hasMessageContaining("--resume");
+        assertThatThrownBy(() -> CliOptions.parse(new String[] {"--device", "d", "--credentials", " "}, Map.of()))
+                .hasMessageContaining("--credentials");
     }
 }

@@ -1,6 +1,7 @@
 package io.rccs.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -73,5 +74,36 @@ class LineCompleterTest {
     void aLineWithSurroundingSpaceIsStillJson() throws Exception {
         JsonNode frame = json(LineCompleter.complete("   {\"type\":\"ping\"}  ", ids));
         assertThat(frame.get("id").textValue()).isEqualTo("gen-1");
+    }
+
+    @Test
+    void pairingCommandsBecomeTheirFrames() throws Exception {
+        JsonNode start = json(LineCompleter.complete("pair", ids));
+        assertThat(start.get("type").textValue()).isEqualTo("pair.start");
+        assertThat(start.get("id").textValue()).isEqualTo("gen-1");
+        assertThat(start.get("v").intValue()).isEqualTo(1);
+        assertThat(start.get("payload").size()).isZero();
+
+        JsonNode claim = json(LineCompleter.complete("  claim acde fghj ", ids));
+        assertThat(claim.get("type").textValue()).isEqualTo("pair.claim");
+        assertThat(claim.get("payload").get("code").textValue()).isEqualTo("ACDEFGHJ");
+        assertThat(json(LineCompleter.complete("claim rccs://pair?code=ACDE", ids)).get("payload").get("code").textValue())
+                .isEqualTo("ACDE");
+
+        JsonNode approve = json(LineCompleter.complete("approve cl-1", ids));
+        assertThat(approve.get("type").textValue()).isEqualTo("pair.approve");
+        assertThat(approve.get("payload").get("claimId").textValue()).isEqualTo("cl-1");
+        JsonNode deny = json(LineCompleter.complete("DENY cl-2", ids));
+        assertThat(deny.get("type").textValue()).isEqualTo("pair.deny");
+        assertThat(deny.get("payload").get("claimId").textValue()).isEqualTo("cl-2");
+    }
+
+    @Test
+    void aMisusedCommandSaysHowToUseIt() {
+        assertThatThrownBy(() -> LineCompleter.complete("claim", ids)).hasMessage("usage: claim CODE");
+        assertThatThrownBy(() -> LineCompleter.complete("approve", ids)).hasMessage("usage: approve CLAIMID");
+        assertThatThrownBy(() -> LineCompleter.complete("deny a b", ids)).hasMessage("usage: deny CLAIMID");
+        assertThatThrownBy(() -> LineCompleter.complete("pair now", ids)).hasMessage("usage: pair");
+        assertThatThrownBy(() -> LineCompleter.complete("claim a/b", ids)).hasMessageContaining("not a pairing code");
     }
 }
