@@ -8,11 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rccs.model.protocol.FrameCodec;
 
-/** An OIDC access token and when it expires (read from its own {@code exp} claim). */
-record AccessToken(String value, Instant expiresAt) {
+/**
+ * An OIDC access token ({@link #value()}, the JWT to send as {@code Authorization: Bearer ...}) and when it
+ * expires (read from its own {@code exp} claim).
+ */
+public record AccessToken(String value, Instant expiresAt) {
 
     /** Reads {@code exp} without checking the signature: the gateway does that, we only plan reconnects. */
-    static AccessToken of(String jwt) {
+    public static AccessToken of(String jwt) {
         String[] parts = jwt.split("\\.");
         Instant expiresAt = Instant.MAX;
         if (parts.length >= 2) {
@@ -28,7 +31,7 @@ record AccessToken(String value, Instant expiresAt) {
         return new AccessToken(jwt, expiresAt);
     }
 
-    boolean expiresBefore(Instant moment) {
+    public boolean expiresBefore(Instant moment) {
         return expiresAt.isBefore(moment);
     }
 }

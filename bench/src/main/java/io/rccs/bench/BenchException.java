@@ -1,7 +1,7 @@
 package io.rccs.bench;
 
 /** The benchmark cannot go on (the stack is unreachable, a user cannot log in, ...). */
-final class BenchException extends RuntimeException {
+public class BenchException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 

@@ -2,34 +2,45 @@ package io.rccs.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages [flags]}. */
+/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery [flags]}. */
 public final class BenchMain {
+
+    private static final String USAGE = "usage: rccs-bench messages|discovery [flags]   (<benchmark> --help lists the flags)";
 
     private BenchMain() {
     }
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            System.out.println("usage: rccs-bench messages [flags]   (messages --help lists the flags)");
+            System.out.println(USAGE);
             System.exit(args.length == 0 ? 2 : 0);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String usage = switch (args[0]) {
+            case "messages" -> MessagesOptions.USAGE;
+            case "discovery" -> DiscoveryOptions.USAGE;
+            default -> null;
+        };
+        if (usage == null) {
+            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery)");
+            System.exit(2);
+        }
         try {
-            switch (args[0]) {
-                case "messages" -> runMessages(rest);
-                default -> {
-                    System.err.println("unknown benchmark '" + args[0] + "' (known: messages)");
-                    System.exit(2);
-                }
+            if (args[0].equals("messages")) {
+                runMessages(rest);
+            } else {
+                runDiscovery(rest);
             }
         } catch (UsageException e) {
             System.err.println("rccs-bench: " + e.getMessage());
-            System.err.println(MessagesOptions.USAGE);
+            System.err.println(usage);
             System.exit(2);
         } catch (BenchException e) {
             System.err.println("rccs-bench: " + e.getMessage());
             System.exit(1);
         }
+        // the JDK HttpClient keeps daemon-less selector threads for a while: do not wait for them
+        System.exit(0);
     }
 
     private static void runMessages(String[] args) {
@@ -39,7 +50,14 @@ public final class BenchMain {
             return;
         }
         new MessagesBenchmark(options).run();
-        // the JDK HttpClient keeps daemon-less selector threads for a while: do not wait for them
-        System.exit(0);
+    }
+
+    private static void runDiscovery(String[] args) {
+        DiscoveryOptions options = DiscoveryOptions.parse(args);
+        if (options.help()) {
+            System.out.println(DiscoveryOptions.USAGE);
+            return;
+        }
+        new DiscoveryBenchmark(options).run();
     }
 }

@@ -1,16 +1,23 @@
 package io.rccs.bench;
 
 import java.time.Instant;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rccs.model.protocol.FrameType;
 
-/** One bench user: a receiver device on the first gateway and a sender device on the second. */
+/**
+ * One bench user of {@code messages}: a receiver device on the first gateway and a sender device on
+ * the second. The receiver registers first, so on a fresh stack it is the user's trusted device and
+ * pairs the sender.
+ */
 final class BenchUser {
 
     static final String RECEIVER_DEVICE = "bench-rx";
     static final String SENDER_DEVICE = "bench-tx";
+    private static final DevicePlan RECEIVER = new DevicePlan(RECEIVER_DEVICE, "bench receiver", "desktop", List.of(), 0);
+    private static final DevicePlan SENDER = new DevicePlan(SENDER_DEVICE, "bench sender", "desktop", List.of(), 1);
 
     final String name;
     private final RunTracker run;
@@ -29,12 +36,17 @@ final class BenchUser {
         return String.format("bench-%02d", number);
     }
 
-    /** (Re)connects both devices with a fresh token; the receiver first, so nothing is sent to an absent device. */
+    /**
+     * (Re)connects both devices with a fresh token, trusted (paired if need be); the receiver first, so
+     * nothing is sent to an absent device.
+     */
     void connect(DeviceConnector connector) {
         close();
-        token = connector.token(name);
-        receiver = connector.open(0, token, RECEIVER_DEVICE, "bench receiver", name + "/" + RECEIVER_DEVICE, inbox);
-        sender = connector.open(1, token, SENDER_DEVICE, "bench sender", name + "/" + SENDER_DEVICE, this::onSenderFrame);
+        UserDevices.Connected connected = connector.connectTrusted(name, List.of(RECEIVER, SENDER),
+                plan -> plan == RECEIVER ? inbox : this::onSenderFrame);
+        token = connected.token();
+        receiver = connected.sockets().get(0);
+        sender = connected.sockets().get(1);
     }
 
     /** True when a socket has closed or the token will expire before {@code until}. */

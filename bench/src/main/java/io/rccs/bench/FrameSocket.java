@@ -9,9 +9,11 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -19,10 +21,12 @@ import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Hello;
+import io.rccs.model.protocol.payload.Payload;
 
 /**
- * One device's WebSocket on the JDK client: says {@code hello}, waits for {@code welcome}, then hands
- * every later frame, with the time its first byte arrived, to a {@link Handler}.
+ * One device's WebSocket on the JDK client: says {@code hello} (with the device's credential, if it
+ * has one), waits for {@code welcome}, then hands every later frame, with the time its first byte
+ * arrived, to a {@link Handler} — unless someone {@linkplain #next waits} for that frame.
  */
 final class FrameSocket implements WebSocket.Listener {
 
@@ -31,8 +35,14 @@ final class FrameSocket implements WebSocket.Listener {
         void onFrame(FrameSocket socket, JsonNode frame, long receivedNanos);
     }
 
+    /** Someone waiting for a frame; the frame it takes does not reach the handler. */
+    private record Waiter(Predicate<JsonNode> matches, CompletableFuture<JsonNode> frame) {
+    }
+
     private final String label;
+    private final String deviceId;
     private final Handler handler;
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private final StringBuilder partial = new StringBuilder();
     private final CompletableFuture<JsonNode> welcome = new CompletableFuture<>();
     private final String helloId = UUID.randomUUID().toString();
@@ -41,16 +51,24 @@ final class FrameSocket implements WebSocket.Listener {
     private volatile WebSocket socket;
     private volatile boolean closing;
     private volatile String closeReason;
+    private volatile boolean trusted;
+    private volatile String issuedCredential;
 
-    private FrameSocket(String label, Handler handler) {
+    private FrameSocket(String label, String deviceId, Handler handler) {
         this.label = label;
+        this.deviceId = deviceId;
         this.handler = handler;
     }
 
-    /** Connects with the token, sends {@code hello} for the device and returns once {@code welcome} came. */
-    static FrameSocket open(HttpClient http, URI url, AccessToken token, String deviceId, String deviceName, String label,
+    /**
+     * Connects with the token, sends {@code hello} for the device and returns once {@code welcome} came.
+     *
+     * @param credential what an earlier welcome issued to this device, or null for a device not registered yet
+     * @throws HelloRefused when the server answers the hello with an error (a wrong credential, say)
+     */
+    static FrameSocket open(HttpClient http, URI url, AccessToken token, DevicePlan plan, String credential, String label,
             Handler handler, Duration timeout) {
-        FrameSocket device = new FrameSocket(label, handler);
+        FrameSocket device = new FrameSocket(label, plan.deviceId(), handler);
         try {
             WebSocket socket = http.newWebSocketBuilder()
                     .header("Authorization", "Bearer " + token.value())
@@ -58,12 +76,18 @@ final class FrameSocket implements WebSocket.Listener {
                     .buildAsync(url, device)
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             device.attach(socket);
-            Hello hello = new Hello(deviceId, deviceName, "desktop", "bench", "bench/1", List.of(), null);
+            Hello hello = new Hello(plan.deviceId(), plan.name(), plan.kind(), "bench", "bench/1", plan.capabilities(), null,
+                    credential);
             device.send(FrameCodec.encode(Frame.client(device.helloId, FrameType.HELLO, null, FrameCodec.toPayload(hello))), null);
-            device.welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            JsonNode welcome = device.welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS).path("payload");
+            device.trusted = welcome.path("trusted").asBoolean(false);
+            device.issuedCredential = welcome.hasNonNull("credential") ? welcome.path("credential").asText() : null;
             return device;
         } catch (ExecutionException e) {
             device.abort();
+            if (e.getCause() instanceof HelloRefused refused) {
+                throw refused;
+            }
             throw new BenchException(label + ": cannot connect to " + url + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
             device.abort();
@@ -93,6 +117,32 @@ final class FrameSocket implements WebSocket.Listener {
         chain.send(text, outcome);
     }
 
+    /**
+     * Sends a frame and completes with the first frame that answers it ({@code corr} = its id): the
+     * answer or an {@code error}. A frame that has no answer on success ({@code pair.claim}) leaves
+     * the future pending: cancel it when done.
+     */
+    CompletableFuture<JsonNode> ask(FrameType type, Payload payload) {
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<JsonNode> answer = next(frame -> id.equals(frame.path("corr").asText(null)));
+        send(FrameCodec.encode(Frame.client(id, type, null, FrameCodec.toPayload(payload))), failure -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            }
+        });
+        return answer;
+    }
+
+    /** Completes with the next frame that matches; cancel it to stop waiting. */
+    CompletableFuture<JsonNode> next(Predicate<JsonNode> matches) {
+        CompletableFuture<JsonNode> frame = new CompletableFuture<>();
+        waiters.add(new Waiter(matches, frame));
+        if (closeReason != null) {
+            frame.completeExceptionally(new BenchException(label + " is closed: " + closeReason));
+        }
+        return frame;
+    }
+
     /** Frames waiting for the socket: a growing number means the client cannot keep up. */
     int queuedFrames() {
         SendChain chain = sends;
@@ -106,6 +156,25 @@ final class FrameSocket implements WebSocket.Listener {
 
     String label() {
         return label;
+    }
+
+    String deviceId() {
+        return deviceId;
+    }
+
+    /** Whether the device was trusted at its welcome or has been paired since. */
+    boolean trusted() {
+        return trusted;
+    }
+
+    /** Called once the device's {@code pair.result} said approved: the gateway now lets it send anything. */
+    void markTrusted() {
+        trusted = true;
+    }
+
+    /** The credential the welcome issued (a device's first hello only), else null. */
+    String issuedCredential() {
+        return issuedCredential;
     }
 
     /** Why the server closed the socket, or null while it is open. */
@@ -164,17 +233,41 @@ final class FrameSocket implements WebSocket.Listener {
             if (FrameType.WELCOME.wire().equals(type)) {
                 welcome.complete(frame);
             } else {
-                welcome.completeExceptionally(new BenchException("hello refused: " + text));
+                JsonNode error = frame.path("payload");
+                welcome.completeExceptionally(new HelloRefused(label, error.path("code").asText("unknown"),
+                        error.path("message").asText(text)));
             }
             return;
         }
+        if (!waiters.isEmpty() && handedToWaiter(frame)) {
+            return;
+        }
         handler.onFrame(this, frame, receivedNanos);
+    }
+
+    private boolean handedToWaiter(JsonNode frame) {
+        for (Waiter waiter : waiters) {
+            if (waiter.frame().isDone()) {
+                waiters.remove(waiter); // cancelled or failed: nobody waits any more
+            } else if (waiter.matches().test(frame)) {
+                waiters.remove(waiter);
+                return waiter.frame().complete(frame);
+            }
+        }
+        return false;
+    }
+
+    private void failWaiters() {
+        BenchException closed = new BenchException(label + " is closed: " + closeReason);
+        waiters.forEach(waiter -> waiter.frame().completeExceptionally(closed));
+        waiters.clear();
     }
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
         closeReason = statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason);
         welcome.completeExceptionally(new BenchException("closed by the server: " + closeReason));
+        failWaiters();
         if (!closing) {
             System.err.println("[bench] " + label + ": closed by the server: " + closeReason);
         }
@@ -185,6 +278,7 @@ final class FrameSocket implements WebSocket.Listener {
     public void onError(WebSocket webSocket, Throwable error) {
         closeReason = "error " + error;
         welcome.completeExceptionally(error);
+        failWaiters();
         if (!closing) {
             System.err.println("[bench] " + label + ": " + error);
         }

@@ -8,13 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -27,7 +23,6 @@ import org.HdrHistogram.Histogram;
  */
 final class MessagesBenchmark {
 
-    private static final int CONNECT_PARALLELISM = 8;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
     private final MessagesOptions options;
@@ -45,15 +40,16 @@ final class MessagesBenchmark {
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).build();
         KeycloakUsers keycloak = new KeycloakUsers(http, options.keycloak(), options.adminUser(), options.adminPassword());
-        DeviceConnector connector = new DeviceConnector(http, options.gateways(), keycloak);
+        CredentialStore credentials = CredentialStore.load(options.stateDir());
+        DeviceConnector connector = new DeviceConnector(http, options.gateways(), keycloak, credentials);
         List<BenchUser> users = IntStream.rangeClosed(1, options.maxUsers())
                 .mapToObj(number -> new BenchUser(BenchUser.nameOf(number), run)).toList();
-        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, daemon("bench-timer"));
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, BenchThreads.daemon("bench-timer"));
         ProcessCpu cpu = new ProcessCpu(options.stateDir());
         try {
             connect(users, connector, "connecting");
             timers.scheduleAtFixedRate(() -> flushAcks(users), 100, 100, TimeUnit.MILLISECONDS);
-            OpenLoopDriver driver = new OpenLoopDriver(run, new MessageText(runId, options.frameBytes()));
+            MessageText messages = new MessageText(runId, options.frameBytes());
             List<StepResult> results = new ArrayList<>();
             for (int index = 0; index < options.rates().size(); index++) {
                 int rate = options.rates().get(index);
@@ -65,7 +61,7 @@ final class MessagesBenchmark {
                 if (!stale.isEmpty()) {
                     connect(stale, connector, "reconnecting (token about to expire or socket closed)");
                 }
-                StepResult result = runStep(step, users.subList(0, step.users), driver, cpu, timers, run);
+                StepResult result = runStep(step, users.subList(0, step.users), messages, cpu, timers, run);
                 results.add(result);
                 printStep(result);
             }
@@ -81,20 +77,11 @@ final class MessagesBenchmark {
         } finally {
             timers.shutdownNow();
             users.forEach(BenchUser::close);
-            lingerForCloseFrames();
+            BenchThreads.lingerForCloseFrames();
         }
     }
 
-    /** A moment for the close frames to go out, so the gateways see clean closes rather than resets. */
-    private static void lingerForCloseFrames() {
-        try {
-            Thread.sleep(300);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private StepResult runStep(StepTracker step, List<BenchUser> senders, OpenLoopDriver driver, ProcessCpu cpu,
+    private StepResult runStep(StepTracker step, List<BenchUser> senders, MessageText messages, ProcessCpu cpu,
             ScheduledExecutorService timers, RunTracker run) {
         System.out.printf(Locale.ROOT, "%d msg/s with %d users: %d s warm-up, %d s measured ...%n", step.rate, step.users,
                 options.warmupSeconds(), options.durationSeconds());
@@ -102,50 +89,28 @@ final class MessagesBenchmark {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         long measureStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
         long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
-        // CPU is sampled at the window's edges by the timer, not by the driver, which may be running late
-        ScheduledFuture<ProcessCpu.Snapshot> before = timers.schedule(cpu::snapshot, measureStart - System.nanoTime(), TimeUnit.NANOSECONDS);
-        ScheduledFuture<ProcessCpu.Snapshot> after = timers.schedule(cpu::snapshot, measureEnd - System.nanoTime(), TimeUnit.NANOSECONDS);
+        CpuWindow window = CpuWindow.schedule(timers, cpu, measureStart, measureEnd);
         long progressNanos = PROGRESS_EVERY.toNanos();
         ScheduledFuture<?> progress = timers.scheduleAtFixedRate(() -> printProgress(step, senders, start),
                 progressNanos, progressNanos, TimeUnit.NANOSECONDS);
 
-        Histogram sendLag = driver.drive(step, senders, start);
+        // message k goes to sender k mod users, so each sender gets an even share
+        Histogram sendLag = OpenLoopDriver.drive(step.rate, step.totalCount, start, (k, due) -> senders.get(k % senders.size())
+                .send(messages.build(step.index, k, due - run.originNanos), failure -> step.onSent(k, failure)));
 
-        long drainDeadline = Math.max(System.nanoTime(), measureEnd) + TimeUnit.SECONDS.toNanos(options.drainSeconds());
-        while (!step.settled() && System.nanoTime() < drainDeadline) {
-            pause(20);
-        }
-        step.close();
+        step.awaitSettled(Math.max(System.nanoTime(), measureEnd) + TimeUnit.SECONDS.toNanos(options.drainSeconds()));
         progress.cancel(false);
-        try {
-            return StepResult.of(step, options.durationSeconds(), sendLag, cpu.secondsBetween(before.get(), after.get()));
-        } catch (ExecutionException e) {
-            throw new BenchException("cannot read CPU times: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted", e);
-        }
+        return StepResult.of(step, options.durationSeconds(), sendLag, window.seconds());
     }
 
-    /** Connects (or reconnects) users a few at a time, so Keycloak and the gateways are not flooded. */
+    /**
+     * Connects (or reconnects) users, pairing their devices where needed (not measured), a few at a
+     * time so Keycloak and the gateways are not flooded.
+     */
     private static void connect(List<BenchUser> users, DeviceConnector connector, String what) {
-        long started = System.nanoTime();
         System.out.printf(Locale.ROOT, "%s %d users (%d sockets) ...%n", what, users.size(), users.size() * 2);
-        ExecutorService pool = Executors.newFixedThreadPool(CONNECT_PARALLELISM, daemon("bench-connect"));
-        try {
-            List<Future<?>> pending = users.stream().<Future<?>>map(user -> pool.submit(() -> user.connect(connector))).toList();
-            for (Future<?> connecting : pending) {
-                connecting.get();
-            }
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof BenchException bench ? bench : new BenchException("cannot connect: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted while connecting", e);
-        } finally {
-            pool.shutdownNow();
-        }
-        System.out.printf(Locale.ROOT, "  done in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        BenchThreads.inParallel(users, user -> user.connect(connector), "connect");
+        System.out.println("  " + connector.setupSummary());
     }
 
     private static void flushAcks(List<BenchUser> users) {
@@ -173,6 +138,7 @@ final class MessagesBenchmark {
         System.out.printf(Locale.ROOT, "  users     %s%n", options.rates().stream()
                 .map(rate -> rate + " msg/s: " + options.usersFor(rate)).toList());
         System.out.printf(Locale.ROOT, "  CPU from  %s%n", options.stateDir().resolve("pids"));
+        System.out.printf(Locale.ROOT, "  devices   credentials kept in %s%n", options.stateDir().resolve(CredentialStore.FILE));
     }
 
     private static void printStep(StepResult r) {
@@ -180,22 +146,5 @@ final class MessagesBenchmark {
                 r.sent(), r.delivered(), Numbers.percent(r.deliveredRatio()), r.duplicates(), ResultTables.errors(r.errors()),
                 Numbers.millis(r.p50Ms()), Numbers.millis(r.p90Ms()), Numbers.millis(r.p99Ms()), Numbers.millis(r.p999Ms()),
                 Numbers.millis(r.maxMs()));
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted", e);
-        }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

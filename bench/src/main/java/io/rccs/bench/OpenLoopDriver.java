@@ -1,39 +1,41 @@
 package io.rccs.bench;
 
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 
 /**
- * Sends one step's messages on a fixed schedule, whatever the server does (an open model): message
- * {@code k} is due at {@code start + k / rate}, goes to sender {@code k mod users}, and carries its due
- * time, so a stall on either side shows up as latency instead of as fewer messages offered.
+ * Sends a step's frames on a fixed schedule, whatever the server does (an open model): frame
+ * {@code k} is due at {@code start + k / rate} and is handed over at that time, carrying (or
+ * remembered with) its due time, so a stall on either side shows up as latency instead of as fewer
+ * frames offered. Nothing is skipped to catch up.
  */
 final class OpenLoopDriver {
 
-    private final RunTracker run;
-    private final MessageText messages;
+    /** Hands frame {@code k}, due at {@code dueNanos} ({@code System.nanoTime}), to a socket; must not block. */
+    interface Emitter {
+        void emit(int k, long dueNanos);
+    }
 
-    OpenLoopDriver(RunTracker run, MessageText messages) {
-        this.run = run;
-        this.messages = messages;
+    private OpenLoopDriver() {
+    }
+
+    /** When frame {@code k} of a schedule at {@code rate} per second starting at {@code startNanos} is due. */
+    static long due(long startNanos, int rate, int k) {
+        return startNanos + Math.round(k * (1e9 / rate));
     }
 
     /**
-     * Blocks until every message of the step has been handed to its sender's queue.
+     * Blocks until every frame of the schedule has been handed to the emitter.
      *
-     * @return how late, in microseconds, the messages were handed over compared with their due time
+     * @return how late, in microseconds, the frames were handed over compared with their due time
      */
-    Histogram drive(StepTracker step, List<BenchUser> senders, long startNanos) {
+    static Histogram drive(int rate, int count, long startNanos, Emitter emitter) {
         Histogram lagMicros = new Histogram(StepTracker.HIGHEST_MICROS, 3);
-        double spacingNanos = 1e9 / step.rate;
-        for (int k = 0; k < step.totalCount; k++) {
-            long due = startNanos + Math.round(k * spacingNanos);
+        for (int k = 0; k < count; k++) {
+            long due = due(startNanos, rate, k);
             sleepUntil(due);
-            int message = k;
-            senders.get(k % senders.size())
-                    .send(messages.build(step.index, message, due - run.originNanos), failure -> step.onSent(message, failure));
+            emitter.emit(k, due);
             long lateMicros = (System.nanoTime() - due) / 1_000;
             lagMicros.recordValue(Math.max(0, Math.min(lateMicros, StepTracker.HIGHEST_MICROS)));
         }

@@ -14,9 +14,13 @@ final class ResultTables {
     private ResultTables() {
     }
 
-    static List<List<String>> latency(List<StepResult> results) {
+    /**
+     * @param rate      the rate column's header ({@code msg/s}, {@code lists/s})
+     * @param delivered what arriving is called ({@code delivered}, {@code answered})
+     */
+    static List<List<String>> latency(List<StepResult> results, String rate, String delivered) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("msg/s", "users", "sent", "delivered", "delivered/sent", "dup", "errors",
+        rows.add(List.of(rate, "users", "sent", delivered, delivered + "/sent", "dup", "errors",
                 "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "send lag p99/max ms"));
         for (StepResult r : results) {
             rows.add(List.of(String.valueOf(r.rate()), String.valueOf(r.users()), String.valueOf(r.sent()),
@@ -28,10 +32,10 @@ final class ResultTables {
         return rows;
     }
 
-    static List<List<String>> cpu(List<StepResult> results) {
+    static List<List<String>> cpu(List<StepResult> results, String rate) {
         List<String> processes = StepResult.processNames(results);
         List<List<String>> rows = new ArrayList<>();
-        List<String> header = new ArrayList<>(List.of("msg/s"));
+        List<String> header = new ArrayList<>(List.of(rate));
         header.addAll(processes);
         rows.add(header);
         for (StepResult r : results) {

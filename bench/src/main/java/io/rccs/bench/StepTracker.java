@@ -26,6 +26,7 @@ final class StepTracker {
 
     private final Histogram latencyMicros = new ConcurrentHistogram(1, HIGHEST_MICROS, 3);
     private final Set<Integer> delivered = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> refused = ConcurrentHashMap.newKeySet();
     private final LongAdder sent = new LongAdder();
     private final LongAdder sendFailures = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
@@ -80,10 +81,31 @@ final class StepTracker {
         errors.computeIfAbsent(code, c -> new LongAdder()).increment();
     }
 
-    /** True once every measured message was handed to a socket (or failed) and every sent one arrived. */
+    /**
+     * The server answered this frame with an error (a request whose answer names it by {@code corr}):
+     * counted by code if measured, and nothing more will come for it.
+     */
+    void onRefused(int message, String code) {
+        if (closed || !isMeasured(message)) {
+            return;
+        }
+        if (refused.add(message) && !delivered.contains(message)) {
+            onError(code);
+        }
+    }
+
+    /** True once every measured message was handed to a socket (or failed) and every sent one arrived (or was refused). */
     boolean settled() {
         long handled = sent.sum() + sendFailures.sum();
-        return handled >= measuredCount() && delivered.size() >= sent.sum();
+        return handled >= measuredCount() && delivered.size() + refused.size() >= sent.sum();
+    }
+
+    /** Waits until the step {@linkplain #settled() settled} or the deadline ({@code System.nanoTime}) passed, then closes it. */
+    void awaitSettled(long deadlineNanos) {
+        while (!settled() && System.nanoTime() < deadlineNanos) {
+            BenchThreads.pause(20);
+        }
+        close();
     }
 
     void close() {

@@ -6,11 +6,16 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
+import io.rccs.client.CredentialStore;
 import io.rccs.client.RccsDevice;
+import io.rccs.model.protocol.payload.PairCode;
+import io.rccs.model.protocol.payload.PairResult;
 import io.rccs.model.protocol.Frame;
 
 /** Devices for the inbox and fault tests: resilient {@link RccsDevice}s that record what they were handed. */
@@ -27,6 +32,10 @@ final class Devices implements AutoCloseable {
     }
 
     private final List<RccsDevice> started = new CopyOnWriteArrayList<>();
+    /** Each device's credential store, so that a device started again proves itself. */
+    private final Map<String, CredentialStore> credentials = new ConcurrentHashMap<>();
+    /** Per user, the first trusted device started here and what it was handed: it pairs the others. */
+    private final Map<String, Recorded> pairers = new ConcurrentHashMap<>();
 
     static String unique(String prefix) {
         byte[] random = new byte[4];
@@ -40,16 +49,89 @@ final class Devices implements AutoCloseable {
                 ? cached : new Token(Stack.token(name), System.currentTimeMillis())).value();
     }
 
-    /** Starts a device of {@code user} that connects only to gateway {@code gateway} and records what it gets. */
+    /**
+     * Starts a device of {@code user} that connects only to gateway {@code gateway} and records what
+     * it gets; a pending device is paired by the user's first trusted device started here.
+     */
     Recorded start(String user, String deviceId, int gateway, Long resumeFrom) {
         return start(user, deviceId, List.of(Stack.gateway(gateway)), resumeFrom);
     }
 
     Recorded start(String user, String deviceId, List<URI> gateways, Long resumeFrom) {
-        return start(user, deviceId, gateways, resumeFrom, Duration.ofSeconds(30));
+        hubOf(user);
+        Recorded recorded = start(user, deviceId, gateways, resumeFrom, Duration.ofSeconds(30));
+        if (!recorded.device().trusted()) {
+            pair(user, recorded);
+        }
+        return recorded;
     }
 
-    /** As {@link #start(String, String, List, Long)}, waiting up to {@code welcomeWithin} for the welcome. */
+    /**
+     * The user's hub: their first device (so trusted), started before any other and kept connected
+     * until the end of the test, so that every later device can be paired whatever the test does
+     * with the others.
+     */
+    private Recorded hubOf(String user) {
+        return pairers.computeIfAbsent(user, ignored -> {
+            Recorded hub = start(user, unique("hub"), List.of(Stack.gateway(0)), null, Duration.ofSeconds(30));
+            if (!hub.device().trusted()) {
+                throw new AssertionError("the first device of " + user + " is not trusted: is the user fresh (TestUsers)?");
+            }
+            return hub;
+        });
+    }
+
+    /** Pairs a device said hello on a plain client (still pending) through the user's hub. */
+    void pairClient(String user, io.rccs.client.RccsClient client, String deviceId) {
+        Recorded hub = hubOf(user);
+        try {
+            PairCode code = hub.device().pairStart().get(30, TimeUnit.SECONDS);
+            Frame claim = client.send("pair.claim", null, Map.of("code", code.code()));
+            if (!await(Duration.ofSeconds(30), () -> pairRequestFor(hub, deviceId) != null)) {
+                throw new AssertionError("no pair.request for " + deviceId + " reached the hub");
+            }
+            hub.device().pairApprove(pairRequestFor(hub, deviceId).payload().path("claimId").asText()).get(30, TimeUnit.SECONDS);
+            Frame result = client.await(io.rccs.client.FrameMatcher.type("pair.result")
+                    .or(io.rccs.client.FrameMatcher.corr(claim.id())), Duration.ofSeconds(30));
+            if (!result.payload().path("approved").asBoolean(false)) {
+                throw new AssertionError("the pairing of " + deviceId + " was not approved: " + result);
+            }
+        } catch (Exception e) {
+            throw new AssertionError("could not pair " + deviceId + ": " + e, e);
+        }
+    }
+
+    /** Pairs a pending device through the user's hub: start, claim, request, approve, result. */
+    private void pair(String user, Recorded pending) {
+        Recorded pairer = hubOf(user);
+        try {
+            PairCode code = pairer.device().pairStart().get(30, TimeUnit.SECONDS);
+            CompletableFuture<PairResult> claimed = pending.device().pairClaim(code.code());
+            String deviceId = pending.device().deviceId();
+            if (!await(Duration.ofSeconds(30), () -> pairRequestFor(pairer, deviceId) != null)) {
+                throw new AssertionError("no pair.request for " + deviceId + " reached " + pairer.device().deviceId());
+            }
+            pairer.device().pairApprove(pairRequestFor(pairer, deviceId).payload().path("claimId").asText()).get(30, TimeUnit.SECONDS);
+            if (!claimed.get(30, TimeUnit.SECONDS).approved()) {
+                throw new AssertionError("the pairing of " + deviceId + " was not approved");
+            }
+        } catch (Exception e) {
+            throw new AssertionError("could not pair " + pending.device().deviceId() + ": " + e, e);
+        }
+    }
+
+    private static Frame pairRequestFor(Recorded pairer, String deviceId) {
+        return pairer.others().stream().filter(frame -> "pair.request".equals(frame.type())
+                && deviceId.equals(frame.payload().path("deviceId").asText())).findFirst().orElse(null);
+    }
+
+    /** The credential the device was given (null before its first welcome). */
+    String credentialOf(String deviceId) {
+        CredentialStore store = credentials.get(deviceId);
+        return store == null ? null : store.load().orElse(null);
+    }
+
+    /** As {@link #start(String, String, List, Long)} without pairing, waiting up to {@code welcomeWithin} for the welcome. */
     Recorded start(String user, String deviceId, List<URI> gateways, Long resumeFrom, Duration welcomeWithin) {
         List<Frame> messages = new CopyOnWriteArrayList<>();
         List<Frame> others = new CopyOnWriteArrayList<>();
@@ -59,6 +141,7 @@ final class Devices implements AutoCloseable {
                 .onMessage(messages::add)
                 .onOtherFrame(others::add)
                 .resumeFrom(resumeFrom)
+                .credentialStore(credentials.computeIfAbsent(deviceId, ignored -> CredentialStore.inMemory()))
                 .maxSendAttempts(1_000)
                 .start();
         started.add(device);

@@ -39,6 +39,8 @@ class FaultsIT {
     private static final Duration SETTLE = Duration.ofMinutes(2);
 
     private final Devices devices = new Devices();
+    /** A user of this test alone (JUnit makes a new instance per test): its first device is trusted. */
+    private final String user = TestUsers.fresh("faults");
     private Control control;
 
     @BeforeEach
@@ -70,8 +72,8 @@ class FaultsIT {
     @Test
     void postgresStoppedForThirtySecondsWhileMessagesAndHellosKeepComing() throws Exception {
         String desk = Devices.unique("desk");
-        Recorded receiver = devices.start(Stack.ALICE, desk, 0, null);
-        Recorded sender = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+        Recorded receiver = devices.start(user, desk, 0, null);
+        Recorded sender = devices.start(user, Devices.unique("phone"), 1, null);
 
         CompletableFuture<List<String>> stream = CompletableFuture.supplyAsync(() -> stream(sender, desk, STREAM_RATE, 40 * STREAM_RATE));
         Devices.sleep(3000);
@@ -79,7 +81,7 @@ class FaultsIT {
         // hellos while the database is down: devices that connect now are welcomed once it is back
         List<String> latecomers = List.of(Devices.unique("late"), Devices.unique("late"));
         List<CompletableFuture<Recorded>> hellos = latecomers.stream()
-                .map(id -> CompletableFuture.supplyAsync(() -> devices.start(Stack.ALICE, id, List.of(Stack.gateway(1)), null, SETTLE)))
+                .map(id -> CompletableFuture.supplyAsync(() -> devices.start(user, id, List.of(Stack.gateway(1)), null, SETTLE)))
                 .toList();
         Devices.sleep(30_000);
         control.run("service", "start", "postgres");
@@ -95,11 +97,11 @@ class FaultsIT {
     @Test
     void relayKilledDuringA500MessagesPerSecondStream() throws Exception {
         String desk = Devices.unique("desk");
-        Recorded receiver = devices.start(Stack.ALICE, desk, 0, null);
+        Recorded receiver = devices.start(user, desk, 0, null);
         int senders = 12; // each under the gateway's 50 frames/s per connection
         List<Recorded> phones = new ArrayList<>();
         for (int i = 0; i < senders; i++) {
-            phones.add(devices.start(Stack.ALICE, Devices.unique("phone" + i), 1, null));
+            phones.add(devices.start(user, Devices.unique("phone" + i), 1, null));
         }
         int perSender = 42 * 20; // 20 s at 42 msg/s each: 504 msg/s together
         List<CompletableFuture<List<String>>> streams = phones.stream()
@@ -128,8 +130,8 @@ class FaultsIT {
     /** A 30 msg/s stream plus 10 commands; {@code component} killed with SIGKILL and started 12 s later. */
     private void killedAndRestarted(String component) throws Exception {
         String desk = Devices.unique("desk");
-        Recorded receiver = devices.start(Stack.ALICE, desk, 0, null);
-        Recorded sender = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+        Recorded receiver = devices.start(user, desk, 0, null);
+        Recorded sender = devices.start(user, Devices.unique("phone"), 1, null);
 
         CompletableFuture<List<String>> stream = CompletableFuture.supplyAsync(() -> stream(sender, desk, STREAM_RATE, 30 * STREAM_RATE));
         List<String> commands = Collections.synchronizedList(new ArrayList<>());

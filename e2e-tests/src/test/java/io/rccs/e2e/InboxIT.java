@@ -34,6 +34,8 @@ class InboxIT {
     private static final int SENDS_PER_SECOND = 45;
 
     private final Devices devices = new Devices();
+    /** A user of this test alone (JUnit makes a new instance per test): its first device is trusted. */
+    private final String user = TestUsers.fresh("inbox");
     private final List<RccsClient> clients = new ArrayList<>();
 
     @AfterEach
@@ -45,13 +47,13 @@ class InboxIT {
     @Test
     void aThousandMessagesSentWhileTheTargetIsOfflineArriveOnConnectInOrderEachOnce() {
         String desk = Devices.unique("desk");
-        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
+        Recorded target = devices.start(user, desk, 0, null);
         target.device().close(); // registered, now offline
-        Recorded phone = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+        Recorded phone = devices.start(user, Devices.unique("phone"), 1, null);
 
         List<String> sent = sendPaced(phone, desk, 1000);
 
-        Recorded back = devices.start(Stack.ALICE, desk, 0, null);
+        Recorded back = devices.start(user, desk, 0, null);
         assertThat(Devices.await(Duration.ofSeconds(60), () -> back.messages().size() >= 1000))
                 .as("1000 messages handed over within 60 s, got %d", back.messages().size()).isTrue();
         Devices.sleep(1000); // anything more that would come
@@ -64,10 +66,11 @@ class InboxIT {
     @Test
     void aReceiverThatDropsMidStreamResumesOnTheOtherGatewayWithTheRestInOrder() {
         String desk = Devices.unique("desk");
-        RccsClient first = RccsClient.connect(Stack.gateway(0), Devices.token(Stack.ALICE), WAIT);
+        Recorded phone = devices.start(user, Devices.unique("phone"), 1, null);
+        RccsClient first = RccsClient.connect(Stack.gateway(0), Devices.token(user), WAIT);
         clients.add(first);
-        first.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), null), WAIT);
-        Recorded phone = devices.start(Stack.ALICE, Devices.unique("phone"), 1, null);
+        String credential = first.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), null), WAIT).credential();
+        devices.pairClient(user, first, desk);
 
         List<String> sent = new ArrayList<>(sendPaced(phone, desk, 40));
         List<Frame> before = new ArrayList<>();
@@ -80,9 +83,9 @@ class InboxIT {
         first.close();
         sent.addAll(sendPaced(phone, desk, 60));
 
-        RccsClient second = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        RccsClient second = RccsClient.connect(Stack.gateway(1), Devices.token(user), WAIT);
         clients.add(second);
-        Welcome welcome = second.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), lastSeq), WAIT);
+        Welcome welcome = second.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), lastSeq, credential), WAIT);
         assertThat(welcome.resumed()).isTrue();
         assertThat(welcome.missed()).isZero();
         List<Frame> after = new ArrayList<>();
@@ -100,10 +103,12 @@ class InboxIT {
     @Test
     void aResentFrameIdIsDeliveredOnce() {
         String desk = Devices.unique("desk");
-        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
-        RccsClient phone = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        Recorded target = devices.start(user, desk, 0, null);
+        RccsClient phone = RccsClient.connect(Stack.gateway(1), Devices.token(user), WAIT);
         clients.add(phone);
-        phone.hello(RccsClient.helloPayload(Devices.unique("phone"), "phone", "mobile", List.of(), null), WAIT);
+        String phoneId = Devices.unique("phone");
+        phone.hello(RccsClient.helloPayload(phoneId, "phone", "mobile", List.of(), null), WAIT);
+        devices.pairClient(user, phone, phoneId);
 
         Frame message = new Frame(Frame.VERSION, RccsClient.newId(), "message", desk, null, null, null,
                 System.currentTimeMillis(), FrameCodec.toPayload(Map.of("text", "once")));
@@ -127,11 +132,11 @@ class InboxIT {
         int senders = 6;
         int perSender = (retained + 60 + senders - 1) / senders;
         String desk = Devices.unique("desk");
-        Recorded target = devices.start(Stack.ALICE, desk, 0, null);
+        Recorded target = devices.start(user, desk, 0, null);
         target.device().close();
         List<Recorded> phones = new ArrayList<>();
         for (int i = 0; i < senders; i++) {
-            phones.add(devices.start(Stack.ALICE, Devices.unique("phone" + i), 1, null));
+            phones.add(devices.start(user, Devices.unique("phone" + i), 1, null));
         }
         List<java.util.concurrent.CompletableFuture<List<String>>> streams = phones.stream()
                 .map(phone -> java.util.concurrent.CompletableFuture.supplyAsync(() -> sendPaced(phone, desk, perSender)))
@@ -141,19 +146,19 @@ class InboxIT {
         }
         int sent = senders * perSender;
 
-        RccsClient back = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+        RccsClient back = RccsClient.connect(Stack.gateway(1), Devices.token(user), WAIT);
         clients.add(back);
         // the retention trim runs on a timer: ask until it has run (each hello replaces the connection before)
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Welcome welcome;
         do {
-            welcome = back.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), 0L), WAIT);
+            welcome = back.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), 0L, devices.credentialOf(desk)), WAIT);
             if (!welcome.resumed() || System.nanoTime() > deadline) {
                 break;
             }
             back.close();
             Devices.sleep(1000);
-            back = RccsClient.connect(Stack.gateway(1), Devices.token(Stack.ALICE), WAIT);
+            back = RccsClient.connect(Stack.gateway(1), Devices.token(user), WAIT);
             clients.add(back);
         } while (true);
         assertThat(welcome.resumed()).isFalse();

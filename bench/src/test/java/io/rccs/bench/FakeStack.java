@@ -1,0 +1,645 @@
+package io.rccs.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import io.rccs.model.protocol.FrameCodec;
+
+/**
+ * An in-JVM stand-in for the parts of the stack the bench talks to, following /tmp/contract.md:
+ * a Keycloak (users whose password is their name, each with its own id, which is the tokens'
+ * {@code sub} and the relay's user id; unsigned JWTs; the few admin API calls {@link KeycloakUsers}
+ * makes, as {@code admin}/{@code admin}), two "gateways" (a minimal WebSocket server each) sharing one
+ * "relay" state (devices with credentials, trust, pairing codes, message routing, devices.list)
+ * and the REST {@code /v1/devices} list and revoke. Like the relay, it trusts by itself only the
+ * first device a user ever registered: after every device is revoked, new ones are pending. Just
+ * enough protocol to test the client side.
+ */
+final class FakeStack implements AutoCloseable {
+
+    static final class Device {
+        final String id;
+        String credential;
+        boolean trusted;
+        boolean revoked;
+        Connection connection;
+        long seq;
+
+        Device(String id) {
+            this.id = id;
+        }
+    }
+
+    private record Code(String user, String startedBy, String[] claim) {
+    }
+
+    private static final String ADMIN_SUBJECT = "master-admin";
+
+    /** "user/device" of each hello that presented a credential (user = the Keycloak user name) */
+    final List<String> hellosWithCredential = new CopyOnWriteArrayList<>();
+    final AtomicInteger revokes = new AtomicInteger();
+    final AtomicInteger usersCreated = new AtomicInteger();
+    /** When set, {@code /v1/devices} answers 500 (to check that revoking is only best effort). */
+    volatile boolean restBroken;
+    /** Keycloak: user name -> user id */
+    private final Map<String, String> users = new HashMap<>();
+    /** relay: user id -> device id -> device, revoked ones included (a database reset empties it) */
+    private final Map<String, Map<String, Device>> devices = new HashMap<>();
+    private final Map<String, Code> codes = new HashMap<>();
+    private final Map<String, Code> claims = new HashMap<>();
+    private final HttpServer http;
+    private final List<ServerSocket> gateways = new ArrayList<>();
+    private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile boolean closed;
+
+    FakeStack() throws IOException {
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/realms/rccs/protocol/openid-connect/token", this::token);
+        http.createContext("/realms/master/protocol/openid-connect/token", this::adminToken);
+        http.createContext("/admin/realms/rccs/", this::admin);
+        http.createContext("/v1/devices", this::rest);
+        http.start();
+        for (int i = 0; i < 2; i++) {
+            ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            gateways.add(server);
+            Thread acceptor = new Thread(() -> accept(server), "fake-gateway-" + i);
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+    }
+
+    URI keycloak() {
+        return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+    }
+
+    /** Gateway 0's WebSocket port serves REST through the HttpServer instead: the bench derives it from gateway 0. */
+    List<URI> gateways() {
+        return List.of(URI.create("ws://127.0.0.1:" + gateways.get(0).getLocalPort() + "/v1/connect"),
+                URI.create("ws://127.0.0.1:" + gateways.get(1).getLocalPort() + "/v1/connect"));
+    }
+
+    /** The REST base the bench would derive from gateway 0, pointed at the HttpServer. */
+    URI restGateway() {
+        return URI.create("ws://127.0.0.1:" + http.getAddress().getPort() + "/v1/connect");
+    }
+
+    /** A device of the Keycloak user of that name, revoked or not; null if the relay never saw it. */
+    synchronized Device device(String user, String deviceId) {
+        String id = users.get(user);
+        return id == null ? null : deviceOf(id, deviceId);
+    }
+
+    /** The Keycloak users' names. */
+    synchronized List<String> users() {
+        return users.keySet().stream().sorted().toList();
+    }
+
+    /** Creates a Keycloak user (password = name) as the admin API would; false if it exists. */
+    synchronized boolean createUser(String user) {
+        if (users.containsKey(user)) {
+            return false;
+        }
+        users.put(user, UUID.randomUUID().toString());
+        usersCreated.incrementAndGet();
+        return true;
+    }
+
+    /** Forgets every device, as a database reset would (so the next device of any user is its first ever). */
+    synchronized void resetDatabase() {
+        devices.clear();
+    }
+
+    /** Forgets every Keycloak user, as a Keycloak reset would (users made again get new ids). */
+    synchronized void resetKeycloak() {
+        users.clear();
+    }
+
+    private synchronized Device deviceOf(String userId, String deviceId) {
+        return devices.getOrDefault(userId, Map.of()).get(deviceId);
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        http.stop(0);
+        for (ServerSocket server : gateways) {
+            server.close();
+        }
+        for (Connection connection : connections) {
+            connection.socket.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ HTTP: token and REST
+
+    /** The password grant of realm rccs: known users whose password is their name. */
+    private void token(HttpExchange exchange) throws IOException {
+        Map<String, String> form = form(exchange);
+        String user = form.getOrDefault("username", "");
+        String id;
+        synchronized (this) {
+            id = users.get(user);
+        }
+        if (id == null || !user.equals(form.get("password"))) {
+            reply(exchange, 401, "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid user credentials\"}");
+            return;
+        }
+        reply(exchange, 200, "{\"access_token\":\"" + jwt(id, user) + "\"}");
+    }
+
+    private void adminToken(HttpExchange exchange) throws IOException {
+        Map<String, String> form = form(exchange);
+        if (!"admin".equals(form.get("username")) || !"admin".equals(form.get("password"))) {
+            reply(exchange, 401, "{\"error\":\"invalid_grant\"}");
+            return;
+        }
+        reply(exchange, 200, "{\"access_token\":\"" + jwt(ADMIN_SUBJECT, "admin") + "\"}");
+    }
+
+    /** The admin API calls KeycloakUsers makes: find, create, update, reset password, read and grant the role. */
+    private void admin(HttpExchange exchange) throws IOException {
+        if (!ADMIN_SUBJECT.equals(userOf(exchange.getRequestHeaders().getFirst("Authorization")))) {
+            reply(exchange, 401, "{}");
+            return;
+        }
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getPath().substring("/admin/realms/rccs".length());
+        JsonNode body = method.equals("GET") ? null : FrameCodec.mapper().readTree(exchange.getRequestBody().readAllBytes());
+        if (method.equals("GET") && path.equals("/users")) {
+            String query = exchange.getRequestURI().getRawQuery();
+            String wanted = query == null ? "" : java.net.URLDecoder.decode(
+                    query.replaceAll("^.*username=([^&]*).*$", "$1"), StandardCharsets.UTF_8);
+            ArrayNode found = FrameCodec.mapper().createArrayNode();
+            synchronized (this) {
+                if (users.containsKey(wanted)) {
+                    found.addObject().put("id", users.get(wanted)).put("username", wanted);
+                }
+            }
+            reply(exchange, 200, found.toString());
+        } else if (method.equals("POST") && path.equals("/users")) {
+            String user = body.path("username").asText();
+            if (!createUser(user)) {
+                reply(exchange, 409, "{\"errorMessage\":\"User exists with same username\"}");
+                return;
+            }
+            String id;
+            synchronized (this) {
+                id = users.get(user);
+            }
+            exchange.getResponseHeaders().add("Location", keycloak() + "/admin/realms/rccs/users/" + id);
+            reply(exchange, 201, null);
+        } else if (method.equals("GET") && path.equals("/roles/" + KeycloakUsers.ROLE)) {
+            reply(exchange, 200, "{\"id\":\"role-1\",\"name\":\"" + KeycloakUsers.ROLE + "\"}");
+        } else if ((method.equals("PUT") || method.equals("POST")) && path.startsWith("/users/")) {
+            reply(exchange, 204, null); // update, reset-password, role-mappings: users here always have what they need
+        } else {
+            reply(exchange, 404, "{}");
+        }
+    }
+
+    private static Map<String, String> form(HttpExchange exchange) throws IOException {
+        String form = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Map<String, String> fields = new HashMap<>();
+        for (String field : form.split("&")) {
+            int equals = field.indexOf('=');
+            if (equals > 0) {
+                fields.put(field.substring(0, equals), java.net.URLDecoder.decode(field.substring(equals + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return fields;
+    }
+
+    private static String jwt(String subject, String username) {
+        String claims = "{\"sub\":\"" + subject + "\",\"preferred_username\":\"" + username + "\",\"exp\":"
+                + (System.currentTimeMillis() / 1000 + 900) + "}";
+        return b64("{\"alg\":\"none\"}") + "." + b64(claims) + ".x";
+    }
+
+    private void rest(HttpExchange exchange) throws IOException {
+        String user = userOf(exchange.getRequestHeaders().getFirst("Authorization"));
+        String path = exchange.getRequestURI().getPath();
+        if (restBroken) {
+            reply(exchange, 500, "{}");
+            return;
+        }
+        if (exchange.getRequestMethod().equals("GET")) {
+            ObjectNode body = FrameCodec.mapper().createObjectNode();
+            ArrayNode list = body.putArray("devices");
+            synchronized (this) {
+                devices.getOrDefault(user, Map.of()).values().stream().filter(d -> !d.revoked)
+                        .forEach(d -> list.addObject().put("id", d.id).put("trusted", d.trusted));
+            }
+            reply(exchange, 200, body.toString());
+            return;
+        }
+        String id = path.substring(path.lastIndexOf('/') + 1);
+        Connection toClose;
+        synchronized (this) {
+            Device device = deviceOf(user, id);
+            if (device == null || device.revoked) {
+                reply(exchange, 404, "{}");
+                return;
+            }
+            device.revoked = true;
+            device.trusted = false;
+            device.credential = null;
+            toClose = device.connection;
+            device.connection = null;
+            revokes.incrementAndGet();
+        }
+        if (toClose != null) {
+            toClose.close(4403);
+        }
+        reply(exchange, 204, null);
+    }
+
+    private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+        if (body == null) {
+            exchange.sendResponseHeaders(status, -1);
+        } else {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        }
+        exchange.close();
+    }
+
+    // ------------------------------------------------------------------ the relay's rules
+
+    private void onText(Connection connection, String text) throws IOException {
+        JsonNode frame = FrameCodec.mapper().readTree(text);
+        String type = frame.path("type").asText();
+        String id = frame.path("id").asText();
+        JsonNode payload = frame.path("payload");
+        if (type.equals("ping")) {
+            connection.send(server("pong", id, FrameCodec.mapper().createObjectNode()));
+            return;
+        }
+        if (type.equals("hello")) {
+            hello(connection, id, payload);
+            return;
+        }
+        Device self;
+        synchronized (this) {
+            self = connection.deviceId == null ? null : deviceOf(connection.user, connection.deviceId);
+        }
+        if (self == null) {
+            connection.send(error(id, "unavailable", "wait for the welcome"));
+            return;
+        }
+        if (!self.trusted && !type.equals("pair.claim")) {
+            connection.send(error(id, "not_trusted", "this device is not trusted yet: pair it first"));
+            return;
+        }
+        switch (type) {
+            case "pair.start" -> {
+                String code = UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+                synchronized (this) {
+                    codes.put(code, new Code(connection.user, self.id, new String[1]));
+                }
+                ObjectNode answer = FrameCodec.mapper().createObjectNode().put("code", code)
+                        .put("expiresAt", System.currentTimeMillis() + 300_000).put("uri", "rccs://pair?code=" + code);
+                connection.send(server("pair.code", id, answer));
+            }
+            case "pair.claim" -> claim(connection, self, id, payload.path("code").asText());
+            case "pair.approve" -> approve(connection, id, payload.path("claimId").asText());
+            case "devices.list" -> connection.send(server("devices", id, list(connection.user)));
+            case "message" -> route(connection, frame);
+            case "ack" -> {
+                // nothing to redeliver here
+            }
+            default -> connection.send(error(id, "unknown_type", type));
+        }
+    }
+
+    private void hello(Connection connection, String id, JsonNode hello) throws IOException {
+        String deviceId = hello.path("deviceId").asText();
+        String presented = hello.hasNonNull("credential") ? hello.path("credential").asText() : null;
+        if (presented != null) {
+            hellosWithCredential.add(connection.username + "/" + deviceId);
+        }
+        Device device;
+        String issued = null;
+        Connection replaced;
+        synchronized (this) {
+            Map<String, Device> mine = devices.computeIfAbsent(connection.user, u -> new LinkedHashMap<>());
+            device = mine.get(deviceId);
+            String refusal = null;
+            if (presented != null) {
+                if (device == null) {
+                    refusal = "no device '" + deviceId + "' is registered for this user: forget the credential";
+                } else if (device.revoked) {
+                    refusal = "device '" + deviceId + "' was revoked";
+                } else if (!presented.equals(device.credential)) {
+                    refusal = "the credential does not match device '" + deviceId + "'";
+                }
+            } else if (device != null && !device.revoked) {
+                refusal = "device '" + deviceId + "' is registered: say hello with its credential";
+            } else {
+                // as the relay: only the first device the user ever registered trusts itself (revoked ones count)
+                boolean first = mine.isEmpty();
+                device = new Device(deviceId);
+                device.trusted = first;
+                device.credential = issued = UUID.randomUUID().toString().replace("-", "");
+                mine.put(deviceId, device);
+            }
+            if (refusal != null) {
+                connection.send(error(id, "forbidden", refusal));
+                return;
+            }
+            replaced = device.connection;
+            device.connection = connection;
+            connection.deviceId = deviceId;
+        }
+        if (replaced != null && replaced != connection) {
+            replaced.close(4409);
+        }
+        ObjectNode welcome = FrameCodec.mapper().createObjectNode().put("connectionId", "c" + ids.incrementAndGet())
+                .put("deviceId", deviceId).put("trusted", device.trusted).put("heartbeatSec", 30).put("resumed", false)
+                .put("missed", 0);
+        if (issued != null) {
+            welcome.put("credential", issued);
+        }
+        connection.send(server("welcome", id, welcome));
+    }
+
+    private void claim(Connection connection, Device claimer, String id, String code) throws IOException {
+        Connection starter;
+        String claimId = "claim-" + ids.incrementAndGet();
+        synchronized (this) {
+            Code known = codes.get(code);
+            if (known == null || !known.user().equals(connection.user)) {
+                connection.send(error(id, "not_found", "no such pairing code"));
+                return;
+            }
+            if (known.claim()[0] != null) {
+                connection.send(error(id, "conflict", "this pairing code was already used"));
+                return;
+            }
+            known.claim()[0] = claimer.id;
+            claims.put(claimId, known);
+            starter = deviceOf(connection.user, known.startedBy()).connection;
+        }
+        ObjectNode request = FrameCodec.mapper().createObjectNode().put("claimId", claimId).put("deviceId", claimer.id)
+                .put("name", claimer.id).put("kind", "desktop").put("platform", "bench");
+        starter.send(server("pair.request", null, request));
+    }
+
+    private void approve(Connection decider, String id, String claimId) throws IOException {
+        Device claimer;
+        synchronized (this) {
+            Code claimed = claims.remove(claimId);
+            if (claimed == null) {
+                decider.send(error(id, "not_found", "no such claim"));
+                return;
+            }
+            claimer = deviceOf(decider.user, claimed.claim()[0]);
+            claimer.trusted = true;
+        }
+        ObjectNode result = FrameCodec.mapper().createObjectNode().put("deviceId", claimer.id).put("approved", true);
+        claimer.connection.send(server("pair.result", null, result));
+        decider.send(server("pair.result", id, result));
+    }
+
+    private synchronized ObjectNode list(String user) {
+        ObjectNode answer = FrameCodec.mapper().createObjectNode();
+        ArrayNode list = answer.putArray("devices");
+        devices.getOrDefault(user, Map.of()).values().stream().filter(d -> !d.revoked).forEach(d -> list.addObject()
+                .put("id", d.id).put("trusted", d.trusted).put("presence", d.connection != null ? "online" : "offline"));
+        return answer;
+    }
+
+    private void route(Connection from, JsonNode frame) throws IOException {
+        Device target;
+        long seq;
+        synchronized (this) {
+            target = deviceOf(from.user, frame.path("to").asText());
+            if (target == null || target.connection == null) {
+                return;
+            }
+            seq = ++target.seq;
+        }
+        ObjectNode delivered = ((ObjectNode) frame.deepCopy()).put("from", from.deviceId).put("seq", seq);
+        target.connection.send(delivered);
+    }
+
+    private synchronized void closed(Connection connection) {
+        Device device = connection.deviceId == null ? null : deviceOf(connection.user, connection.deviceId);
+        if (device != null && device.connection == connection) {
+            device.connection = null;
+        }
+    }
+
+    private static ObjectNode server(String type, String corr, ObjectNode payload) {
+        ObjectNode frame = FrameCodec.mapper().createObjectNode().put("v", 1).put("id", UUID.randomUUID().toString())
+                .put("type", type);
+        if (corr != null) {
+            frame.put("corr", corr);
+        }
+        frame.put("ts", System.currentTimeMillis()).set("payload", payload);
+        return frame;
+    }
+
+    private static ObjectNode error(String corr, String code, String message) {
+        return server("error", corr, FrameCodec.mapper().createObjectNode().put("code", code).put("message", message)
+                .put("retryable", code.equals("unavailable")));
+    }
+
+    // ------------------------------------------------------------------ a minimal WebSocket server (RFC 6455)
+
+    private void accept(ServerSocket server) {
+        while (!closed) {
+            try {
+                Socket socket = server.accept();
+                Thread reader = new Thread(() -> serve(socket), "fake-connection");
+                reader.setDaemon(true);
+                reader.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        Connection connection = null;
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            Map<String, String> headers = readHeaders(in);
+            String key = headers.get("sec-websocket-key");
+            String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
+            OutputStream out = socket.getOutputStream();
+            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            connection = new Connection(socket, userOf(headers.get("authorization")), claimOf(headers.get("authorization"), "preferred_username"));
+            connections.add(connection);
+            ByteArrayOutputStream message = new ByteArrayOutputStream();
+            while (true) {
+                int first = in.read();
+                if (first < 0) {
+                    return;
+                }
+                int opcode = first & 0x0f;
+                byte[] payload = readPayload(in);
+                if (opcode == 8) {
+                    connection.close(1000);
+                    return;
+                }
+                if (opcode == 9) {
+                    connection.write(0x8a, payload);
+                    continue;
+                }
+                if (opcode == 1 || opcode == 0) {
+                    message.write(payload);
+                    if ((first & 0x80) != 0) {
+                        onText(connection, message.toString(StandardCharsets.UTF_8));
+                        message.reset();
+                    }
+                }
+            }
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            // the client went away
+        } finally {
+            if (connection != null) {
+                closed(connection);
+            }
+        }
+    }
+
+    private static Map<String, String> readHeaders(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed during the handshake");
+            }
+            head.write(b);
+        }
+        Map<String, String> headers = new HashMap<>();
+        for (String line : head.toString(StandardCharsets.US_ASCII).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.put(line.substring(0, colon).trim().toLowerCase(), line.substring(colon + 1).trim());
+            }
+        }
+        return headers;
+    }
+
+    private static byte[] readPayload(InputStream in) throws IOException {
+        int second = in.read();
+        long length = second & 0x7f;
+        if (length == 126) {
+            length = (in.read() << 8) | in.read();
+        } else if (length == 127) {
+            length = 0;
+            for (int i = 0; i < 8; i++) {
+                length = (length << 8) | in.read();
+            }
+        }
+        byte[] mask = (second & 0x80) != 0 ? in.readNBytes(4) : null;
+        byte[] payload = in.readNBytes((int) length);
+        if (mask != null) {
+            for (int i = 0; i < payload.length; i++) {
+                payload[i] ^= mask[i % 4];
+            }
+        }
+        return payload;
+    }
+
+    /** The user id ({@code sub}) of a bearer token. */
+    private static String userOf(String authorization) {
+        return claimOf(authorization, "sub");
+    }
+
+    private static String claimOf(String authorization, String claim) {
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            return "";
+        }
+        String[] parts = authorization.substring(7).split("\\.");
+        try {
+            return FrameCodec.mapper().readTree(Base64.getUrlDecoder().decode(parts[1])).path(claim).asText();
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String b64(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** One client connection; writes are serialised, frames from the server are never masked. */
+    final class Connection {
+        final Socket socket;
+        /** the user id (the token's sub) */
+        final String user;
+        final String username;
+        volatile String deviceId;
+
+        Connection(Socket socket, String user, String username) {
+            this.socket = socket;
+            this.user = user;
+            this.username = username;
+        }
+
+        void send(JsonNode frame) throws IOException {
+            write(0x81, frame.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        void close(int code) {
+            try {
+                write(0x88, new byte[] {(byte) (code >> 8), (byte) code});
+                socket.close();
+            } catch (IOException e) {
+                // gone already
+            }
+        }
+
+        synchronized void write(int first, byte[] payload) throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(first);
+            if (payload.length < 126) {
+                out.write(payload.length);
+            } else if (payload.length < 65536) {
+                out.write(126);
+                out.write(payload.length >> 8);
+                out.write(payload.length & 0xff);
+            } else {
+                out.write(127);
+                for (int i = 7; i >= 0; i--) {
+                    out.write((int) ((long) payload.length >> (8 * i)) & 0xff);
+                }
+            }
+            out.write(payload);
+            out.flush();
+        }
+    }
+}
