@@ -63,7 +63,8 @@ public class DeviceAdmin {
                             }
                             cache.invalidate(in.userId());
                             return steps.untilDone("rename event", () -> events.publish(EventTypes.DEVICE_RENAMED, device, false, null, null))
-                                    .chain(() -> reply(in, device, false));
+                                    .chain(() -> steps.untilDone("rename presence", () -> presence.find(in.userId(), device.deviceId)))
+                                    .chain(entry -> reply(in, device, entry.isPresent()));
                         }));
     }
 
