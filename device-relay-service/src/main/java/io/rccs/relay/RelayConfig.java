@@ -16,6 +16,13 @@ public interface RelayConfig {
     @WithDefault("false")
     boolean autoTrust();
 
+    /**
+     * Whether a device registered before device credentials existed takes the first credential it
+     * presents (an upgrade aid: until then anyone with the user's token could claim it). Off.
+     */
+    @WithDefault("false")
+    boolean adoptDevicesWithoutCredential();
+
     /** The most devices (pending or trusted, not revoked) a user may have; more are refused. */
     @WithDefault("100")
     int maxDevicesPerUser();

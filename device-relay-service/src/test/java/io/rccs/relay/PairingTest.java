@@ -217,8 +217,10 @@ class PairingTest {
                     .containsExactly("forbidden", "the credential does not match device 'laptop'");
             assertThat(payload(helloWith(user, "laptop", "conn-4", testCredentialHash("thief"), true, FrameType.ERROR), ErrorPayload.class)
                     .code()).isEqualTo("forbidden");
-            assertThat(payload(helloWith(user, "nobody", "conn-5", stored, false, FrameType.ERROR), ErrorPayload.class).code())
-                    .isEqualTo("forbidden");
+            // a credential the client made itself, for a new id: registered with it, pending
+            assertThat(payload(helloWith(user, "newcomer", "conn-5", testCredentialHash("newcomer's own"), false, FrameType.WELCOME),
+                    Welcome.class).trusted()).isFalse();
+            helloWith(user, "newcomer", "conn-5b", testCredentialHash("newcomer's own"), false, FrameType.WELCOME);
 
             // revoked over REST (no device): the connection is closed, the credential no longer works
             sendFrame(new InboundFrame(user, null, "rest-1", GATEWAY, List.of("rccs-user"),
@@ -226,7 +228,10 @@ class PairingTest {
             Delivery close = deliveries.await("close of the laptop", d -> user.equals(d.userId()) && "laptop".equals(d.deviceId())
                     && d.closeCode() != null);
             assertThat(close.closeCode()).isEqualTo(4403);
-            assertThat(close.connectionId()).isEqualTo("conn-laptop");
+            // presence names conn-laptop; the relay last welcomed conn-2: both are closed
+            assertThat(close.connectionId()).isIn("conn-laptop", "conn-2");
+            deliveries.await("the other close", d -> "laptop".equals(d.deviceId()) && d.closeCode() != null
+                    && !close.connectionId().equals(d.connectionId()));
             deliveries.await("revoke answer", d -> "rest-1".equals(d.connectionId()) && d.frame().is(FrameType.DEVICES));
             events.await("revoked event", eventOf(Topics.deviceKey(user, "laptop"), EventTypes.DEVICE_REVOKED));
             assertThat(payload(helloWith(user, "laptop", "conn-6", stored, false, FrameType.ERROR), ErrorPayload.class).message())
@@ -240,6 +245,31 @@ class PairingTest {
                     clientFrame("revoke-2", FrameType.DEVICE_REVOKE, null, new DeviceRevoke("desk")), null, null));
             Delivery notFound = deliveries.await("revoke of another's device", d -> "rest-2".equals(d.connectionId()));
             assertThat(payload(notFound.frame(), ErrorPayload.class).code()).isEqualTo("not_found");
+        }
+    }
+
+    @Test
+    void anApprovalGoesOnlyToTheDeviceThatClaimed() {
+        String user = unique("user");
+        try (Tail<Delivery> tail = KafkaTestSupport.deliveries(GATEWAY)) {
+            deliveries = tail;
+            connect(user, "desk");
+            connect(user, "laptop");
+            PairCode code = payload(ask(user, "desk", FrameType.PAIR_START, new PairStart(), FrameType.PAIR_CODE), PairCode.class);
+            sendFrame(user, "laptop", "conn-laptop", clientFrame("claim-l", FrameType.PAIR_CLAIM, null, new PairClaim(code.code())));
+            PairRequest request = payload(deliveries.await("pair.request", frameFor(user, "desk", FrameType.PAIR_REQUEST)).frame(),
+                    PairRequest.class);
+            // someone with the token revokes the laptop and registers its id for themselves before the user decides
+            sendFrame(new InboundFrame(user, null, "rest-h", GATEWAY, List.of("rccs-user"),
+                    clientFrame("revoke-h", FrameType.DEVICE_REVOKE, null, new DeviceRevoke("laptop")), null, null));
+            deliveries.await("revoke answer", d -> "rest-h".equals(d.connectionId()));
+            assertThat(payload(helloWith(user, "laptop", "conn-thief", testCredentialHash("thief"), true, FrameType.WELCOME),
+                    Welcome.class).trusted()).isFalse();
+
+            ErrorPayload refused = error(user, "desk", FrameType.PAIR_APPROVE, new PairDecision(request.claimId()));
+            assertThat(refused.code()).isEqualTo("not_found");
+            assertThat(StoreTestSupport.count("select count(*) from relay.device where user_id = ? and device_id = 'laptop' and trusted",
+                    user)).as("the thief's laptop stays pending").isZero();
         }
     }
 

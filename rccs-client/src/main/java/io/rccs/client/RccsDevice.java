@@ -530,13 +530,33 @@ public final class RccsDevice implements AutoCloseable {
         }
     }
 
-    /** The store's credential; one the store failed to save wins, as the newest the server issued. */
+    /**
+     * The store's credential; one the store failed to save wins, as the newest. A device without one
+     * makes its own and saves it before its first hello: should the welcome be lost, the same hello
+     * can be sent again (a credential the server made would be lost with the welcome, and with it
+     * the device id).
+     */
     private String credentialForHello() {
         if (unsavedCredential != null) {
             return unsavedCredential;
         }
-        return settings.credentialStore().load().orElse(null);
+        java.util.Optional<String> stored = settings.credentialStore().load();
+        if (stored.isPresent()) {
+            return stored.get();
+        }
+        String made = newCredential();
+        keepCredential(made);
+        return made;
     }
+
+    /** 256 random bits, base64url: what the gateway would make, made here so that it survives a lost welcome. */
+    static String newCredential() {
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /** Keeps a credential issued in welcome: it is shown only this once, and without it the device id is lost. */
     private void keepCredential(String credential) {

@@ -63,6 +63,13 @@ public class Device extends PanacheEntityBase {
     @Column(name = "paired_at")
     public Instant pairedAt;
 
+    /** The connection the relay last welcomed for this device, and its gateway. */
+    @Column(name = "last_connection_id")
+    public String lastConnectionId;
+
+    @Column(name = "last_gateway")
+    public Integer lastGateway;
+
     public boolean revoked() {
         return revokedAt != null;
     }

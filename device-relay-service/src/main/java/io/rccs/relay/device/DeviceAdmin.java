@@ -76,15 +76,30 @@ public class DeviceAdmin {
                         return notFound(in, revoke.deviceId());
                     }
                     cache.invalidate(in.userId());
-                    return steps.untilDone("revoke close", () -> presence.find(in.userId(), device.deviceId)
-                            .chain(entry -> entry.isEmpty() ? Uni.createFrom().voidItem()
-                                    : deliveries.send(entry.get().gateway(), new Delivery(in.userId(), device.deviceId,
-                                            entry.get().connectionId(), null, REVOKED_CLOSE_CODE))))
+                    return steps.untilDone("revoke close", () -> close(device))
                             .chain(() -> steps.untilDone("revoke inbox", () -> inbox.drop(in.userId(), device.deviceId)))
                             .chain(() -> steps.untilDone("revoke event",
                                     () -> events.publish(EventTypes.DEVICE_REVOKED, device, false, null, null)))
                             .chain(() -> reply(in, device, false));
                 }));
+    }
+
+    /**
+     * Closes the device's connection as presence has it, and the connection the relay welcomed last:
+     * a welcome still on its way to the gateway has no presence yet, and would otherwise stay open.
+     */
+    private Uni<Void> close(Device device) {
+        return presence.find(device.userId, device.deviceId).chain(entry -> {
+            List<Uni<Void>> closes = new java.util.ArrayList<>();
+            entry.ifPresent(found -> closes.add(deliveries.send(found.gateway(), new Delivery(device.userId, device.deviceId,
+                    found.connectionId(), null, REVOKED_CLOSE_CODE))));
+            if (device.lastConnectionId != null && device.lastGateway != null
+                    && entry.map(found -> !found.connectionId().equals(device.lastConnectionId)).orElse(true)) {
+                closes.add(deliveries.send(device.lastGateway, new Delivery(device.userId, device.deviceId,
+                        device.lastConnectionId, null, REVOKED_CLOSE_CODE)));
+            }
+            return DeliverySender.all(closes);
+        });
     }
 
     /** The user over REST, or one of their trusted devices (not the pending ones). */

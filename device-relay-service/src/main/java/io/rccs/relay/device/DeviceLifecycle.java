@@ -65,7 +65,7 @@ public class DeviceLifecycle {
         DeviceRegistry.Proof proof = in.credentialHash() == null ? null
                 : Boolean.TRUE.equals(in.credentialIssued()) ? new DeviceRegistry.Proof(null, in.credentialHash())
                         : new DeviceRegistry.Proof(in.credentialHash(), null);
-        return steps.untilDone("hello registration", () -> registry.register(in.userId(), hello, proof)).chain(registration -> {
+        return steps.untilDone("hello registration", () -> registry.register(in.userId(), hello, proof, in.connectionId(), in.gateway())).chain(registration -> {
             if (registration.refused()) {
                 // the connection that holds the device (if any) is untouched: the gateway binds only on welcome
                 metrics.counter("rccs_hellos_refused_total", "code", registration.refusal().wire()).increment();

@@ -56,45 +56,59 @@ public class DeviceRegistry {
     }
 
     /**
-     * A device that presents a credential must exist, not be revoked, and match. A device without
-     * one is registered (pending unless it is the first device the user ever had), or, if its id is
-     * taken, refused: the user's token alone never lets a client speak as an existing device. The
-     * one exception is this same hello handled again: the stored hash is the one the gateway made
-     * for it, so it matches.
+     * A known device must prove itself: the hash of what the hello presents (or of the credential the
+     * gateway made for a hello without one) must be the stored one. An unknown device id, or a revoked
+     * one, is registered with that hash (pending unless it is the first device the user ever had) —
+     * except that a revoked device's own old credential stays refused. A client that makes its own
+     * credential before its first hello can therefore send that hello again after a lost welcome.
+     * The user's token alone never lets a client speak as an existing device.
      */
     @WithTransaction
-    public Uni<Registration> register(String userId, Hello hello, Proof proof) {
+    public Uni<Registration> register(String userId, Hello hello, Proof proof, String connectionId, int gateway) {
         return devices.findDevice(userId, hello.deviceId()).chain(existing -> {
             if (proof == null || (proof.presentedHash() == null) == (proof.issuedHash() == null)) {
                 return Uni.createFrom().item(Registration.refused(ErrorCode.FORBIDDEN, "the hello carries no device proof"));
             }
-            if (proof.presentedHash() != null) {
-                if (existing == null) {
-                    return refused(ErrorCode.FORBIDDEN, "no device '" + hello.deviceId()
-                            + "' is registered for this user: forget the credential and say hello without one to register anew");
-                }
-                if (existing.revoked()) {
+            String hash = proof.presentedHash() != null ? proof.presentedHash() : proof.issuedHash();
+            if (existing != null && existing.revoked()) {
+                if (proof.presentedHash() != null && equal(existing.credentialHash, hash)) {
                     return refused(ErrorCode.FORBIDDEN, "device '" + hello.deviceId() + "' was revoked");
                 }
-                if (!matches(existing, proof.presentedHash())) {
-                    return refused(ErrorCode.FORBIDDEN, "the credential does not match device '" + hello.deviceId() + "'");
-                }
-                describe(existing, hello);
-                return Uni.createFrom().item(Registration.accepted(existing, false));
+                return create(userId, hello, hash, existing, connectionId, gateway);
             }
-            if (existing != null && !existing.revoked()) {
-                if (matches(existing, proof.issuedHash())) {
-                    describe(existing, hello);
-                    return Uni.createFrom().item(Registration.accepted(existing, false));
-                }
-                return refused(ErrorCode.FORBIDDEN, "device '" + hello.deviceId()
-                        + "' is registered: say hello with its credential");
+            if (existing == null) {
+                return create(userId, hello, hash, null, connectionId, gateway);
             }
-            return create(userId, hello, proof.issuedHash(), existing);
+            if (existing.credentialHash == null) {
+                return legacy(existing, hello, hash, connectionId, gateway);
+            }
+            if (!equal(existing.credentialHash, hash)) {
+                return refused(ErrorCode.FORBIDDEN, proof.presentedHash() != null
+                        ? "the credential does not match device '" + hello.deviceId() + "'"
+                        : "device '" + hello.deviceId() + "' is registered: say hello with its credential");
+            }
+            describe(existing, hello, connectionId, gateway);
+            return Uni.createFrom().item(Registration.accepted(existing, false));
         });
     }
 
-    private Uni<Registration> create(String userId, Hello hello, String credentialHash, Device revoked) {
+    /**
+     * A device registered before credentials existed. Adopting the first proof would let anyone with
+     * the user's token take it over, so it is refused unless the operator turned adoption on for the
+     * upgrade ({@code rccs.relay.adopt-devices-without-credential}).
+     */
+    private Uni<Registration> legacy(Device existing, Hello hello, String hash, String connectionId, int gateway) {
+        if (!config.adoptDevicesWithoutCredential()) {
+            return refused(ErrorCode.FORBIDDEN, "device '" + hello.deviceId()
+                    + "' was registered before device credentials: revoke it and pair it again");
+        }
+        existing.credentialHash = hash;
+        describe(existing, hello, connectionId, gateway);
+        return Uni.createFrom().item(Registration.accepted(existing, false));
+    }
+
+    private Uni<Registration> create(String userId, Hello hello, String credentialHash, Device revoked, String connectionId,
+            int gateway) {
         return devices.countActive(userId).chain(active -> {
             if (active >= config.maxDevicesPerUser()) {
                 return refused(ErrorCode.CONFLICT, "this user has " + active + " devices, the most allowed ("
@@ -113,20 +127,14 @@ public class DeviceRegistry {
                 device.pairedAt = null;
                 device.createdAt = Instant.now();
                 device.name = hello.name();
-                describe(device, hello);
+                describe(device, hello, connectionId, gateway);
                 return devices.persist(device).map(saved -> Registration.accepted(saved, true));
             });
         });
     }
 
-    /** A device from before credentials existed takes the first proof it is given. */
-    private static boolean matches(Device device, String hash) {
-        if (device.credentialHash == null) {
-            device.credentialHash = hash;
-            return true;
-        }
-        return MessageDigest.isEqual(device.credentialHash.getBytes(StandardCharsets.US_ASCII),
-                hash.getBytes(StandardCharsets.US_ASCII));
+    private static boolean equal(String stored, String hash) {
+        return stored != null && MessageDigest.isEqual(stored.getBytes(StandardCharsets.US_ASCII), hash.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static Uni<Registration> refused(ErrorCode code, String reason) {
@@ -174,9 +182,9 @@ public class DeviceRegistry {
             if (device.revoked()) {
                 return device.revokedAt.isAfter(Instant.now().minus(REVOKE_REPEAT_WINDOW)) ? device : null;
             }
+            // the hash stays, so that the old credential can be told apart (and refused) from a new one
             device.revokedAt = Instant.now();
             device.trusted = false;
-            device.credentialHash = null;
             return device;
         });
     }
@@ -200,7 +208,9 @@ public class DeviceRegistry {
      * What a hello may change: the name is the user's once the device exists (they may rename it),
      * the rest is the device's own description.
      */
-    private static void describe(Device device, Hello hello) {
+    private static void describe(Device device, Hello hello, String connectionId, int gateway) {
+        device.lastConnectionId = connectionId;
+        device.lastGateway = gateway;
         device.kind = hello.kind();
         device.platform = hello.platform();
         device.appVersion = hello.appVersion();

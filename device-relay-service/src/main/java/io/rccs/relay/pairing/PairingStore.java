@@ -113,8 +113,10 @@ public class PairingStore {
         }
         String newClaimId = UUID.randomUUID().toString();
         return connection.preparedQuery("""
-                UPDATE relay.pairing_code SET claim_id = $3, claimed_by = $4, claimed_at = now() WHERE user_id = $1 AND code = $2""")
-                .execute(Tuple.of(userId, code, newClaimId, claimedBy))
+                UPDATE relay.pairing_code SET claim_id = $3, claimed_by = $4, claimed_at = now(),
+                       claimed_hash = (SELECT credential_hash FROM relay.device WHERE user_id = $1 AND device_id = $5 AND revoked_at IS NULL)
+                 WHERE user_id = $1 AND code = $2""")
+                .execute(Tuple.of(userId, code, newClaimId, claimedBy, claimedBy))
                 .map(ignored -> new Outcome(newClaimId, startedBy, claimedBy, null, null));
     }
 
@@ -152,11 +154,15 @@ public class PairingStore {
                     }
                     Uni<Boolean> deviceThere = !approve ? Uni.createFrom().item(true)
                             : connection.preparedQuery("""
-                                    UPDATE relay.device SET trusted = true, paired_at = now()
-                                     WHERE user_id = $1 AND device_id = $2 AND revoked_at IS NULL""")
-                                    .execute(Tuple.of(userId, claimedBy)).map(updated -> updated.rowCount() == 1);
+                                    UPDATE relay.device d SET trusted = true, paired_at = now()
+                                      FROM relay.pairing_code p
+                                     WHERE d.user_id = $1 AND d.device_id = $2 AND d.revoked_at IS NULL
+                                       AND p.user_id = $1 AND p.claim_id = $3 AND p.claimed_hash = d.credential_hash""")
+                                    .execute(Tuple.of(userId, claimedBy, claimId)).map(updated -> updated.rowCount() == 1);
+                    // the id may have been revoked and registered again by someone else since the claim
                     return deviceThere.chain(there -> !there
-                            ? Uni.createFrom().item(Outcome.refused(ErrorCode.NOT_FOUND, "the claiming device was revoked"))
+                            ? Uni.createFrom().item(Outcome.refused(ErrorCode.NOT_FOUND,
+                                    "the claiming device is no longer the one that claimed: it was revoked"))
                             : connection.preparedQuery("""
                                     UPDATE relay.pairing_code SET decided_at = now(), approved = $3 WHERE user_id = $1 AND claim_id = $2""")
                                     .execute(Tuple.of(userId, claimId, approve)).map(ignored -> done));
