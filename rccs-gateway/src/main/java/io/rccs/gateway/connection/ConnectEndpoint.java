@@ -213,7 +213,10 @@ public class ConnectEndpoint {
         vertx.cancelTimer(connection.helloTimer());
         vertx.cancelTimer(connection.expiryTimer());
         boolean wasCurrent = connections.closed(connection);
-        if (!connection.welcomed()) {
+        // a hello waiting for its answer counts: the relay has it and may have welcomed the device (and
+        // announced it online) already, so it must learn of the close; only the current connection's
+        // presence is removed (one waiting for its welcome has none)
+        if (!connection.saidHello()) {
             return Uni.createFrom().voidItem();
         }
         int code = socket.closeReason() == null ? 1006 : socket.closeReason().getCode();

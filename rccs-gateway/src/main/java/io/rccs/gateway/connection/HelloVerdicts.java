@@ -56,6 +56,10 @@ public class HelloVerdicts {
     private void welcomed(DeviceConnection connection, Frame welcome) {
         connection.markWelcomed(welcome.payload().path("trusted").asBoolean(false));
         DeviceConnection replaced = connections.bind(connection);
+        if (replaced == connection) {
+            // it closed while the welcome was on its way: nothing to bind or to write (its close is published)
+            return;
+        }
         if (replaced != null) {
             sender.close(replaced, CloseCodes.REPLACED, "replaced by a newer connection of this device");
         }

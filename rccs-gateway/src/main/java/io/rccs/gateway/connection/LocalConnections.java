@@ -46,14 +46,22 @@ public class LocalConnections {
         return byDevice.get(key(userId, deviceId));
     }
 
-    /** Binds the device to this connection; returns the connection it replaces, if any. */
-    DeviceConnection bind(DeviceConnection connection) {
+    /**
+     * Binds the device to this connection; returns the connection it replaces, if any, or the connection
+     * itself when it has closed meanwhile (then nothing is bound). The welcome that binds comes on the
+     * deliveries consumer's thread, the close on the connection's: the lock keeps a connection that
+     * closed while its welcome was applied from staying bound (and present) for good.
+     */
+    synchronized DeviceConnection bind(DeviceConnection connection) {
+        if (byConnectionId.get(connection.connectionId()) != connection) {
+            return connection;
+        }
         DeviceConnection previous = byDevice.put(key(connection.userId(), connection.deviceId()), connection);
         return previous == connection ? null : previous;
     }
 
     /** Forgets a closed connection; true when it was still the device's current one. */
-    boolean closed(DeviceConnection connection) {
+    synchronized boolean closed(DeviceConnection connection) {
         if (byConnectionId.remove(connection.connectionId()) != null) {
             perUser.computeIfPresent(connection.userId(), (user, count) -> count <= 1 ? null : count - 1);
         }

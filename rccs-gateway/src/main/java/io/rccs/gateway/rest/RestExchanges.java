@@ -27,7 +27,11 @@ public class RestExchanges {
     /** Exchange ids start with this, so that a delivery for one is told from one for a connection. */
     public static final String PREFIX = "rest-";
 
-    private final Map<String, UniEmitter<? super Frame>> waiting = new ConcurrentHashMap<>();
+    /** A request waiting for its answer, and whose it is. */
+    private record Waiting(String userId, UniEmitter<? super Frame> emitter) {
+    }
+
+    private final Map<String, Waiting> waiting = new ConcurrentHashMap<>();
     private final InboundPublisher publisher;
     private final GatewayConfig config;
 
@@ -42,7 +46,7 @@ public class RestExchanges {
         Frame frame = Frame.client(exchangeId, type, null, payload == null ? null
                 : io.rccs.model.protocol.FrameCodec.toPayload(payload));
         return Uni.createFrom().<Frame>emitter(emitter -> {
-            waiting.put(exchangeId, emitter);
+            waiting.put(exchangeId, new Waiting(userId, emitter));
             publisher.request(userId, roles, exchangeId, frame).subscribe().with(ignored -> {
             }, failure -> {
                 if (waiting.remove(exchangeId) != null) {
@@ -52,13 +56,16 @@ public class RestExchanges {
         }).ifNoItem().after(config.restTimeout()).fail().onTermination().invoke(() -> waiting.remove(exchangeId));
     }
 
-    /** Completes the exchange this answer is for; false when none waits here (it timed out, or another instance's). */
-    public boolean answer(String exchangeId, Frame frame) {
-        UniEmitter<? super Frame> emitter = waiting.remove(exchangeId);
-        if (emitter == null) {
+    /**
+     * Completes the exchange this answer is for; false when none waits here (it timed out, or another
+     * instance's) or the answer is for another user than the one who asked.
+     */
+    public boolean answer(String exchangeId, String userId, Frame frame) {
+        Waiting request = waiting.get(exchangeId);
+        if (request == null || !request.userId().equals(userId) || !waiting.remove(exchangeId, request)) {
             return false;
         }
-        emitter.complete(frame);
+        request.emitter().complete(frame);
         return true;
     }
 

@@ -63,7 +63,7 @@ public class DeliveryReceiver {
         }
         String connectionId = delivery.connectionId();
         if (connectionId != null && connectionId.startsWith(RestExchanges.PREFIX)) {
-            received.increment(delivery.frame() != null && rest.answer(connectionId, delivery.frame()) ? "rest" : "rest_gone");
+            received.increment(delivery.frame() != null && rest.answer(connectionId, delivery.userId(), delivery.frame()) ? "rest" : "rest_gone");
             return;
         }
         DeviceConnection connection = connectionId != null ? connections.byConnectionId(connectionId)
