@@ -4,7 +4,6 @@ import static io.rccs.gateway.GatewayTestSupport.INSTANCE;
 import static io.rccs.gateway.GatewayTestSupport.WAIT;
 import static io.rccs.gateway.GatewayTestSupport.connect;
 import static io.rccs.gateway.GatewayTestSupport.deviceId;
-import static io.rccs.gateway.GatewayTestSupport.hello;
 import static io.rccs.gateway.GatewayTestSupport.kafkaBootstrap;
 import static io.rccs.gateway.GatewayTestSupport.subject;
 import static io.rccs.gateway.GatewayTestSupport.token;
@@ -26,15 +25,14 @@ import io.rccs.client.RccsClient;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.events.EventTypes;
-import io.rccs.model.events.InboundFrame;
 import io.rccs.model.events.Topics;
 import io.rccs.model.presence.PresenceEntry;
-import io.rccs.model.protocol.Frame;
 
 /**
- * A device that moves between gateways: its new gateway tells the old one (through the old one's
- * deliveries partition) to close the old connection with 4409, and a gateway never deletes a
- * presence entry that another connection owns by now.
+ * A device that moves between gateways: once its new gateway has the relay's welcome, it tells the
+ * old one (through the old one's deliveries partition) to close the old connection with 4409; a
+ * hello alone moves nothing; and a gateway never deletes a presence entry that another connection
+ * owns by now.
  */
 @QuarkusTest
 class CrossGatewayPresenceTest {
@@ -44,6 +42,9 @@ class CrossGatewayPresenceTest {
 
     @TestHTTPResource("/v1/connect")
     URI connect;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
 
     @Inject
     RedisDataSource redis;
@@ -62,10 +63,16 @@ class CrossGatewayPresenceTest {
         String elsewhere = "conn-elsewhere-" + UUID.randomUUID();
         presentElsewhere(key, sub, device, elsewhere);
         try (EventTail otherGateway = EventTail.partition(kafkaBootstrap(), Topics.DELIVERIES, OTHER_GATEWAY);
-                EventTail framesIn = EventTail.framesIn(kafkaBootstrap());
+                RelayDouble relay = RelayDouble.open(ready);
                 RccsClient client = connect(connect, "alice")) {
-            Frame hello = hello(client, device);
+            RelayDouble.PublishedHello hello = relay.hello(client, device);
+            String here = hello.connectionId();
+            // the hello alone moves nothing: the device is still present on the other gateway
+            assertThat(redis.hash(String.class).hgetall(key))
+                    .containsEntry("connectionId", elsewhere)
+                    .containsEntry("gateway", Integer.toString(OTHER_GATEWAY));
 
+            relay.welcome(client, hello, true);
             EventTail.Event order = otherGateway.await("a close of " + elsewhere,
                     e -> EventTypes.DELIVERY.equals(e.event().type())
                             && elsewhere.equals(e.event().data(Delivery.class).connectionId()),
@@ -76,11 +83,7 @@ class CrossGatewayPresenceTest {
             assertThat(close.deviceId()).isEqualTo(device);
             assertThat(close.closeCode()).isEqualTo(4409);
             assertThat(close.frame()).isNull();
-
-            String here = framesIn.await("the hello " + hello.id(),
-                    e -> EventTypes.FRAME_RECEIVED.equals(e.event().type())
-                            && hello.id().equals(e.event().data(InboundFrame.class).frame().id()),
-                    WAIT).event().data(InboundFrame.class).connectionId();
+            // the order is sent once the entry is this connection's
             assertThat(redis.hash(String.class).hgetall(key))
                     .containsEntry("connectionId", here)
                     .containsEntry("gateway", Integer.toString(INSTANCE));
@@ -90,7 +93,7 @@ class CrossGatewayPresenceTest {
             presentElsewhere(key, sub, device, newer);
             client.close();
 
-            framesIn.await("ConnectionClosed of " + here,
+            relay.framesIn().await("ConnectionClosed of " + here,
                     e -> EventTypes.CONNECTION_CLOSED.equals(e.event().type())
                             && here.equals(e.event().data(ConnectionClosed.class).connectionId()),
                     WAIT);

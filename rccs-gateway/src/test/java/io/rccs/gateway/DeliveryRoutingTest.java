@@ -1,12 +1,8 @@
 package io.rccs.gateway;
 
-import static io.rccs.gateway.GatewayTestSupport.INSTANCE;
 import static io.rccs.gateway.GatewayTestSupport.WAIT;
-import static io.rccs.gateway.GatewayTestSupport.awaitReady;
 import static io.rccs.gateway.GatewayTestSupport.connect;
 import static io.rccs.gateway.GatewayTestSupport.deviceId;
-import static io.rccs.gateway.GatewayTestSupport.hello;
-import static io.rccs.gateway.GatewayTestSupport.kafkaBootstrap;
 import static io.rccs.gateway.GatewayTestSupport.pingPong;
 import static io.rccs.gateway.GatewayTestSupport.subject;
 import static io.rccs.gateway.GatewayTestSupport.token;
@@ -21,8 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +31,6 @@ import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
-import io.rccs.model.protocol.payload.Welcome;
 
 /**
  * The gateway reads its partition of rccs.deliveries (15 in the test profile) and writes each
@@ -55,67 +49,46 @@ class DeliveryRoutingTest {
     @Inject
     RedisDataSource redis;
 
-    private static DeliveriesProducer deliveries;
+    private RelayDouble relay;
 
     private String sub;
 
-    @BeforeAll
-    static void openProducer() {
-        deliveries = new DeliveriesProducer(kafkaBootstrap(), INSTANCE);
-    }
-
-    @AfterAll
-    static void closeProducer() {
-        if (deliveries != null) {
-            deliveries.close();
-        }
-    }
-
     @BeforeEach
-    void gatewayReadsItsPartition() {
-        awaitReady(ready);
+    void playTheRelay() {
+        relay = RelayDouble.open(ready);
         sub = subject(token("alice"));
     }
 
-    /**
-     * Connects and says hello as {@code device}, waits until its presence entry is in Redis, then plays
-     * the relay's welcome to the connection; returns the connection id.
-     */
+    @AfterEach
+    void stopPlayingTheRelay() {
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    /** Says hello as {@code device} and has the relay double welcome it (trusted); returns the connection id. */
     private String online(RccsClient client, String device) {
-        String connectionId = present(client, device);
-        welcome(client, device, connectionId);
+        String connectionId = relay.online(client, device, true);
+        // the welcome binds the device here and writes its presence
+        await().atMost(WAIT).until(() -> connectionId.equals(redis.hash(String.class).hget(PresenceEntry.key(sub, device), "connectionId")));
         return connectionId;
-    }
-
-    private String present(RccsClient client, String device) {
-        hello(client, device);
-        String key = PresenceEntry.key(sub, device);
-        await().atMost(WAIT).until(() -> redis.hash(String.class).hget(key, "userId") != null);
-        Map<String, String> entry = redis.hash(String.class).hgetall(key);
-        assertThat(entry).containsEntry("gateway", Integer.toString(INSTANCE));
-        return entry.get("connectionId");
-    }
-
-    private void welcome(RccsClient client, String device, String connectionId) {
-        Frame welcome = Frame.server("s-" + UUID.randomUUID(), FrameType.WELCOME, null,
-                FrameCodec.toPayload(new Welcome(connectionId, device, true, 15, false, 0)));
-        deliveries.send(Delivery.toConnection(sub, device, connectionId, welcome));
-        client.await(FrameMatcher.id(welcome.id()), WAIT);
     }
 
     @Test
     void aLiveMessageBeforeTheWelcomeIsHeldBackAndOneAfterItGoesThrough() {
         String device = deviceId("gw-route");
         try (RccsClient client = connect(connect, "alice")) {
-            String connectionId = present(client, device);
+            RelayDouble.PublishedHello hello = relay.hello(client, device);
             Frame early = message("other", "before the welcome and its replay");
-            deliveries.send(Delivery.of(sub, device, early));
-            welcome(client, device, connectionId);
+            relay.deliver(Delivery.of(sub, device, early));
+            Frame earlyToConnection = message("other", "to the connection, before its welcome");
+            relay.deliver(Delivery.toConnection(sub, device, hello.connectionId(), earlyToConnection));
+            relay.welcome(client, hello, true);
             Frame late = message("other", "after the welcome");
-            deliveries.send(Delivery.of(sub, device, late));
+            relay.deliver(Delivery.of(sub, device, late));
 
             client.await(FrameMatcher.id(late.id()), WAIT);
-            assertThat(client.received()).extracting(Frame::id).doesNotContain(early.id());
+            assertThat(client.received()).extracting(Frame::id).doesNotContain(early.id(), earlyToConnection.id());
         }
     }
 
@@ -130,7 +103,7 @@ class DeliveryRoutingTest {
         try (RccsClient client = connect(connect, "alice")) {
             online(client, device);
             Frame sent = message("other", "hi");
-            deliveries.send(Delivery.of(sub, device, sent));
+            relay.deliver(Delivery.of(sub, device, sent));
 
             Frame received = client.await(FrameMatcher.id(sent.id()), WAIT);
             assertThat(received.type()).isEqualTo("message");
@@ -147,17 +120,17 @@ class DeliveryRoutingTest {
             String connectionId = online(client, device);
 
             Frame forAbsent = message("other", "not for you");
-            deliveries.send(Delivery.of(sub, deviceId("gw-absent"), forAbsent));
+            relay.deliver(Delivery.of(sub, deviceId("gw-absent"), forAbsent));
             // the same device id under another user is another device
             Frame forOtherUser = message("other", "wrong user");
-            deliveries.send(Delivery.of("someone-else", device, forOtherUser));
+            relay.deliver(Delivery.of("someone-else", device, forOtherUser));
             // addressed to a previous connection of this device
             Frame forOldConnection = message("other", "stale");
-            deliveries.send(Delivery.toConnection(sub, device, "not-" + connectionId, forOldConnection));
-            deliveries.sendRaw(sub + "/" + device, "this is not a cloud event");
+            relay.deliver(Delivery.toConnection(sub, device, "not-" + connectionId, forOldConnection));
+            relay.deliverRaw(sub + "/" + device, "this is not a cloud event");
             // then one that is for this connection: once it arrives, everything before it was handled
             Frame forMe = message("other", "after the others");
-            deliveries.send(Delivery.toConnection(sub, device, connectionId, forMe));
+            relay.deliver(Delivery.toConnection(sub, device, connectionId, forMe));
 
             client.await(FrameMatcher.id(forMe.id()), WAIT);
             assertThat(client.received()).extracting(Frame::id)
@@ -176,7 +149,7 @@ class DeliveryRoutingTest {
         try (RccsClient client = connect(connect, "alice")) {
             online(client, device);
             Frame last = message("other", "bye");
-            deliveries.send(new Delivery(sub, device, null, last, 4409));
+            relay.deliver(new Delivery(sub, device, null, last, 4409));
 
             assertThat(client.closed().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(4409);
             // the frame is written before the close

@@ -22,8 +22,8 @@ import io.rccs.model.events.Topics;
  */
 final class EventTail implements AutoCloseable {
 
-    /** A record as read: its key, partition and the CloudEvent of its value. */
-    record Event(String key, int partition, CloudEvent event) {
+    /** A record as read: its key, partition, the CloudEvent of its value and the value as it was written. */
+    record Event(String key, int partition, CloudEvent event, String value) {
     }
 
     private final KafkaConsumer<String, String> consumer;
@@ -33,6 +33,11 @@ final class EventTail implements AutoCloseable {
     /** Every partition of rccs.frames.in. */
     static EventTail framesIn(String bootstrap) {
         return new EventTail(bootstrap, Topics.FRAMES_IN, null);
+    }
+
+    /** Every partition of rccs.commands.in. */
+    static EventTail commandsIn(String bootstrap) {
+        return new EventTail(bootstrap, Topics.COMMANDS_IN, null);
     }
 
     /** One partition of a topic. */
@@ -84,12 +89,20 @@ final class EventTail implements AutoCloseable {
             }
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                 try {
-                    seen.add(new Event(record.key(), record.partition(), CloudEvent.fromJson(record.value())));
+                    seen.add(new Event(record.key(), record.partition(), CloudEvent.fromJson(record.value()), record.value()));
                 } catch (IllegalArgumentException notAnEvent) {
                     // not ours to judge here
                 }
             }
         }
+    }
+
+    /**
+     * The events read so far that no {@link #await} took (without waiting for more): after an awaited
+     * event, these include everything published before it on the same partition.
+     */
+    List<Event> notTaken() {
+        return List.copyOf(seen);
     }
 
     @Override

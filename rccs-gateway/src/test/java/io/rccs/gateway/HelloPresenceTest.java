@@ -4,11 +4,10 @@ import static io.rccs.gateway.GatewayTestSupport.INSTANCE;
 import static io.rccs.gateway.GatewayTestSupport.WAIT;
 import static io.rccs.gateway.GatewayTestSupport.connect;
 import static io.rccs.gateway.GatewayTestSupport.deviceId;
-import static io.rccs.gateway.GatewayTestSupport.hello;
-import static io.rccs.gateway.GatewayTestSupport.kafkaBootstrap;
 import static io.rccs.gateway.GatewayTestSupport.subject;
 import static io.rccs.gateway.GatewayTestSupport.token;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.util.Map;
@@ -25,11 +24,11 @@ import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.presence.PresenceEntry;
-import io.rccs.model.protocol.Frame;
 
 /**
- * hello is published to rccs.frames.in keyed by the user and puts the device in Redis presence; a
- * close removes the presence entry and publishes ConnectionClosed.
+ * hello is published to rccs.frames.in keyed by the user and waits for the relay's verdict; only the
+ * welcome puts the device in Redis presence. A close removes the presence entry and publishes
+ * ConnectionClosed (also of a connection still waiting for its welcome, which has no presence).
  */
 @QuarkusTest
 class HelloPresenceTest {
@@ -37,26 +36,31 @@ class HelloPresenceTest {
     @TestHTTPResource("/v1/connect")
     URI connect;
 
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
+
     @Inject
     RedisDataSource redis;
 
+    private static boolean closedEventOf(EventTail.Event event, String connectionId) {
+        return EventTypes.CONNECTION_CLOSED.equals(event.event().type())
+                && connectionId.equals(event.event().data(ConnectionClosed.class).connectionId());
+    }
+
     @Test
-    void helloIsPublishedAndWritesPresenceAndCloseUndoesIt() {
+    void helloIsPublishedThePresenceIsWrittenOnTheWelcomeAndCloseUndoesIt() {
         String sub = subject(token("alice"));
         String device = deviceId("gw-hello");
         String presenceKey = PresenceEntry.key(sub, device);
 
-        try (EventTail framesIn = EventTail.framesIn(kafkaBootstrap())) {
+        try (RelayDouble relay = RelayDouble.open(ready)) {
             RccsClient client = connect(connect, "alice");
             long before = System.currentTimeMillis();
-            Frame hello = hello(client, device);
+            RelayDouble.PublishedHello hello = relay.hello(client, device);
 
-            EventTail.Event published = framesIn.await("the hello " + hello.id(),
-                    e -> EventTypes.FRAME_RECEIVED.equals(e.event().type())
-                            && hello.id().equals(e.event().data(InboundFrame.class).frame().id()),
-                    WAIT);
+            EventTail.Event published = hello.record();
             assertThat(published.key()).isEqualTo(sub);
-            InboundFrame inbound = published.event().data(InboundFrame.class);
+            InboundFrame inbound = hello.inbound();
             assertThat(inbound.userId()).isEqualTo(sub);
             assertThat(inbound.deviceId()).isEqualTo(device);
             assertThat(inbound.gateway()).isEqualTo(INSTANCE);
@@ -66,7 +70,11 @@ class HelloPresenceTest {
             assertThat(inbound.frame().payload().path("deviceId").asText()).isEqualTo(device);
             String connectionId = inbound.connectionId();
 
-            // the hello is published after the presence entry is written
+            // the hello binds nothing: until the relay welcomes the device, it is not present
+            assertThat(redis.hash(String.class).hgetall(presenceKey)).isEmpty();
+
+            relay.welcome(client, hello, true);
+            await().atMost(WAIT).until(() -> redis.hash(String.class).hget(presenceKey, "userId") != null);
             Map<String, String> entry = redis.hash(String.class).hgetall(presenceKey);
             assertThat(entry)
                     .containsEntry("userId", sub)
@@ -80,10 +88,8 @@ class HelloPresenceTest {
             client.close();
             assertThat(client.closed()).isCompletedWithValue(1000);
 
-            EventTail.Event closed = framesIn.await("ConnectionClosed of " + connectionId,
-                    e -> EventTypes.CONNECTION_CLOSED.equals(e.event().type())
-                            && connectionId.equals(e.event().data(ConnectionClosed.class).connectionId()),
-                    WAIT);
+            EventTail.Event closed = relay.framesIn().await("ConnectionClosed of " + connectionId,
+                    e -> closedEventOf(e, connectionId), WAIT);
             // published only after the presence entry is gone (a short tombstone, with no device in it, stays)
             assertThat(redis.hash(String.class).hget(presenceKey, "userId")).isNull();
             assertThat(redis.hash(String.class).hget(presenceKey, "connectionId")).isEqualTo("closed:" + connectionId);
@@ -93,6 +99,29 @@ class HelloPresenceTest {
             assertThat(data.deviceId()).isEqualTo(device);
             assertThat(data.gateway()).isEqualTo(INSTANCE);
             assertThat(data.closeCode()).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void aConnectionClosedBeforeItsWelcomeHasNoPresenceButItsCloseIsPublished() {
+        String sub = subject(token("alice"));
+        String device = deviceId("gw-unwelcomed");
+        try (RelayDouble relay = RelayDouble.open(ready)) {
+            RccsClient client = connect(connect, "alice");
+            String connectionId = relay.hello(client, device).connectionId();
+            client.close();
+            assertThat(client.closed()).isCompletedWithValue(1000);
+
+            // the relay has the hello and may have welcomed the device (announcing it online) meanwhile:
+            // it must learn of the close, after the hello (same user, same partition)
+            EventTail.Event closed = relay.framesIn().await("ConnectionClosed of " + connectionId,
+                    e -> closedEventOf(e, connectionId), WAIT);
+            assertThat(closed.key()).isEqualTo(sub);
+            ConnectionClosed data = closed.event().data(ConnectionClosed.class);
+            assertThat(data.deviceId()).isEqualTo(device);
+            assertThat(data.closeCode()).isEqualTo(1000);
+            // it never had presence, so there was nothing to remove (not even a tombstone)
+            assertThat(redis.key().exists(PresenceEntry.key(sub, device))).isFalse();
         }
     }
 }
