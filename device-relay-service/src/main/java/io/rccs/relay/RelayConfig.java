@@ -66,6 +66,14 @@ public interface RelayConfig {
         @WithDefault("10000")
         int maxEntries();
 
+        /**
+         * No entry is removed for {@link #maxEntries()} before it is this old: a frame handled again
+         * after a relay crash must still find its entry (the sender's frame id is the idempotency key
+         * only while the entry is kept). A device may hold more than maxEntries for this long.
+         */
+        @WithDefault("2m")
+        Duration minRetention();
+
         /** An entry sent to a connected device and not acknowledged within this time is sent again. */
         @WithDefault("10s")
         Duration redeliveryTimeout();

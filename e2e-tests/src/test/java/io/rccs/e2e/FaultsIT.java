@@ -118,7 +118,7 @@ class FaultsIT {
         int total = senders * perSender;
         assertThat(Devices.await(SETTLE, () -> receiver.messages().size() >= total))
                 .as("all %d messages handed over, got %d", total, receiver.messages().size()).isTrue();
-        assertThat(receiver.messages()).hasSize(total);
+        assertThat(receiver.messages()).as(() -> describe(receiver.messages(), sent)).hasSize(total);
         assertThat(receiver.messages()).extracting(Frame::seq).isSorted().doesNotHaveDuplicates();
         for (int i = 0; i < senders; i++) {
             String from = phones.get(i).device().deviceId();
@@ -159,6 +159,21 @@ class FaultsIT {
             return commandIds.size() >= 10;
         })).as("10 commands delivered, got %d: %s", commandIds.size(), commandIds).isTrue();
         assertThat(commandIds).hasSize(10);
+    }
+
+    /** What was handed over, in short: counts per sender, ids handed over twice, ids never sent. */
+    private static String describe(List<Frame> received, List<List<String>> sent) {
+        java.util.Map<String, Long> perSender = received.stream()
+                .collect(java.util.stream.Collectors.groupingBy(Frame::from, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        java.util.Map<String, Long> perId = received.stream()
+                .collect(java.util.stream.Collectors.groupingBy(Frame::id, java.util.stream.Collectors.counting()));
+        List<String> twice = perId.entrySet().stream().filter(e -> e.getValue() > 1).map(java.util.Map.Entry::getKey).limit(10).toList();
+        Set<String> all = new HashSet<>();
+        sent.forEach(all::addAll);
+        long unknown = received.stream().filter(frame -> !all.contains(frame.id())).count();
+        List<Frame> firstTwice = received.stream().filter(frame -> twice.contains(frame.id())).limit(6).toList();
+        return "per sender " + perSender + "; ids handed over more than once: " + perId.values().stream().filter(n -> n > 1).count()
+                + " (e.g. " + firstTwice + "); ids never sent: " + unknown;
     }
 
     /** Sends {@code count} numbered messages at {@code rate} per second; returns their ids in order. */

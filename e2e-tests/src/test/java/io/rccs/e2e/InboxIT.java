@@ -149,7 +149,7 @@ class InboxIT {
         RccsClient back = RccsClient.connect(Stack.gateway(1), Devices.token(user), WAIT);
         clients.add(back);
         // the retention trim runs on a timer: ask until it has run (each hello replaces the connection before)
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos(); // entries stay RCCS_RELAY_INBOX_MIN_RETENTION (30 s) at least
         Welcome welcome;
         do {
             welcome = back.hello(RccsClient.helloPayload(desk, "desk", "desktop", List.of(), 0L, devices.credentialOf(desk)), WAIT);

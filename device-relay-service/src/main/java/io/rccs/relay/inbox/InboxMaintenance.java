@@ -113,6 +113,6 @@ public class InboxMaintenance {
     }
 
     Uni<Long> trim() {
-        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), TRIM_CHUNK).invoke(removed -> trimmed.increment(removed));
+        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), config.inbox().minRetention(), TRIM_CHUNK).invoke(removed -> trimmed.increment(removed));
     }
 }

@@ -318,10 +318,16 @@ public class InboxStore {
      * are deleted, {@code limit} at a time, touching no cursor. Between the two, an entry may still be
      * readable though counted as trimmed; replays never read below {@code trimmed_seq}.
      */
-    public Uni<Long> trim(int maxEntries, Duration maxAge, int limit) {
+    public Uni<Long> trim(int maxEntries, Duration maxAge, Duration minAge, int limit) {
+        // by count, but never an entry younger than minAge: a frame handled again after a crash (its
+        // batch not committed) must still find its entry, or it would be stored twice under a new seq
         Uni<Void> byCount = pool.preparedQuery("""
-                UPDATE relay.inbox_cursor SET trimmed_seq = last_seq - $1 WHERE last_seq - trimmed_seq > $1""")
-                .execute(Tuple.of((long) maxEntries)).replaceWithVoid();
+                UPDATE relay.inbox_cursor c SET trimmed_seq = LEAST(c.last_seq - $1, o.up_to)
+                  FROM (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
+                         WHERE created_at < now() - $2 * interval '1 millisecond' GROUP BY user_id, device_id) o
+                 WHERE c.user_id = o.user_id AND c.device_id = o.device_id AND c.last_seq - c.trimmed_seq > $1
+                   AND LEAST(c.last_seq - $1, o.up_to) > c.trimmed_seq""")
+                .execute(Tuple.of((long) maxEntries, minAge.toMillis())).replaceWithVoid();
         // by age, per device a prefix of its seqs: retention never leaves a hole that missed would miscount
         Uni<Void> byAge = pool.preparedQuery("""
                 UPDATE relay.inbox_cursor c SET trimmed_seq = o.up_to
