@@ -36,9 +36,17 @@ public interface RelayConfig {
         @WithDefault("5m")
         Duration codeTtl();
 
-        /** Wrong claims (unknown code) a user may make in {@link #wrongClaimWindow()} before claims are refused. */
+        /** Wrong claims (unknown code) one device may make in {@link #wrongClaimWindow()} before its claims are refused. */
         @WithDefault("5")
         int maxWrongClaims();
+
+        /** Wrong claims all devices of a user may make in {@link #wrongClaimWindow()} before every claim of the user is refused. */
+        @WithDefault("20")
+        int maxWrongClaimsPerUser();
+
+        /** Codes a user may have open (not claimed, not expired) at once. */
+        @WithDefault("5")
+        int maxOpenCodes();
 
         /** The sliding window of {@link #maxWrongClaims()}. */
         @WithDefault("10m")

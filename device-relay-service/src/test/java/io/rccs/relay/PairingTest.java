@@ -173,6 +173,7 @@ class PairingTest {
             connect(alice, "phone");
             connect(bob, "desk");
             connect(bob, "phone");
+            connect(bob, "tablet");
             PairCode alicesCode = payload(ask(alice, "desk", FrameType.PAIR_START, new PairStart(), FrameType.PAIR_CODE), PairCode.class);
 
             assertThat(error(bob, "phone", FrameType.PAIR_CLAIM, new PairClaim(alicesCode.code())))
@@ -192,6 +193,10 @@ class PairingTest {
             ErrorPayload limited = error(bob, "phone", FrameType.PAIR_CLAIM, new PairClaim(bobsCode.code()));
             assertThat(limited.code()).isEqualTo("rate_limited");
             assertThat(limited.retryable()).isTrue();
+            // the limit is the guessing device's: bob's other pending device may still claim his code
+            sendFrame(bob, "tablet", "conn-tablet", clientFrame("claim-tablet", FrameType.PAIR_CLAIM, null, new PairClaim(bobsCode.code())));
+            assertThat(payload(deliveries.await("bob's pair.request", frameFor(bob, "desk", FrameType.PAIR_REQUEST)).frame(),
+                    PairRequest.class).deviceId()).isEqualTo("tablet");
             // alice's own limit is untouched
             PairCode fresh = payload(ask(alice, "desk", FrameType.PAIR_START, new PairStart(), FrameType.PAIR_CODE), PairCode.class);
             sendFrame(alice, "phone", "conn-phone", clientFrame("claim-ok", FrameType.PAIR_CLAIM, null, new PairClaim(fresh.code())));
@@ -270,6 +275,21 @@ class PairingTest {
             assertThat(refused.code()).isEqualTo("not_found");
             assertThat(StoreTestSupport.count("select count(*) from relay.device where user_id = ? and device_id = 'laptop' and trusted",
                     user)).as("the thief's laptop stays pending").isZero();
+        }
+    }
+
+    @Test
+    void aUserHasAtMostFiveOpenCodes() {
+        String user = unique("user");
+        try (Tail<Delivery> tail = KafkaTestSupport.deliveries(GATEWAY)) {
+            deliveries = tail;
+            connect(user, "desk");
+            for (int i = 0; i < 5; i++) {
+                ask(user, "desk", FrameType.PAIR_START, new PairStart(), FrameType.PAIR_CODE);
+            }
+            ErrorPayload refused = error(user, "desk", FrameType.PAIR_START, new PairStart());
+            assertThat(refused.code()).isEqualTo("rate_limited");
+            assertThat(refused.message()).contains("5 pairing codes open");
         }
     }
 

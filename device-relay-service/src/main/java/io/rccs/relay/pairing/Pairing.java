@@ -77,10 +77,12 @@ public class Pairing {
             if (!devices.trusts(in.deviceId())) {
                 return error(in, ErrorCode.NOT_TRUSTED, "only a trusted device can start pairing");
             }
-            return store.purge(KEEP)
-                    .chain(() -> store.start(in.userId(), in.deviceId(), in.frame().id(), config.pairing().codeTtl()))
+            return store.purge(KEEP).chain(() -> store.openCodes(in.userId())).chain(open -> open >= config.pairing().maxOpenCodes()
+                    ? error(in, ErrorCode.RATE_LIMITED, "this user has " + open + " pairing codes open, the most allowed: "
+                            + "use one or let it expire")
+                    : store.start(in.userId(), in.deviceId(), in.frame().id(), config.pairing().codeTtl())
                     .chain(code -> deliveries.reply(in, ServerFrames.of(FrameType.PAIR_CODE, in.frame().id(),
-                            new PairCode(code.code(), code.expiresAt(), PairCode.uriOf(code.code())))));
+                            new PairCode(code.code(), code.expiresAt(), PairCode.uriOf(code.code()))))));
         });
     }
 
@@ -94,8 +96,8 @@ public class Pairing {
                 return error(in, ErrorCode.CONFLICT, "this device is trusted already");
             }
             String code = claim.code().trim().toUpperCase(java.util.Locale.ROOT);
-            return store.claim(in.userId(), code, in.deviceId(), config.pairing().maxWrongClaims(),
-                    config.pairing().wrongClaimWindow()).chain(outcome -> {
+            return store.claim(in.userId(), code, in.deviceId(), new PairingStore.Limits(config.pairing().maxWrongClaims(),
+                    config.pairing().maxWrongClaimsPerUser(), config.pairing().wrongClaimWindow())).chain(outcome -> {
                         if (outcome.refused()) {
                             return error(in, outcome.error(), outcome.reason());
                         }

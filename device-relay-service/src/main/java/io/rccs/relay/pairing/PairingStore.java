@@ -82,11 +82,13 @@ public class PairingStore {
      * ({@code rate_limited}), the code is not the user's ({@code not_found}, counted as wrong), or it
      * expired or was used by another device ({@code conflict}).
      */
-    public Uni<Outcome> claim(String userId, String code, String claimedBy, int maxWrongClaims, Duration window) {
-        return pool.withTransaction(connection -> wrongClaims(connection, userId, window).chain(wrong -> {
-            if (wrong >= maxWrongClaims) {
+    public Uni<Outcome> claim(String userId, String code, String claimedBy, Limits limits) {
+        Duration window = limits.window();
+        return pool.withTransaction(connection -> wrongClaims(connection, userId, claimedBy, window).chain(wrong -> {
+            if (wrong.byDevice() >= limits.perDevice() || wrong.byUser() >= limits.perUser()) {
                 return Uni.createFrom().item(Outcome.refused(ErrorCode.RATE_LIMITED, "too many wrong pairing codes: at most "
-                        + maxWrongClaims + " in " + window.toMinutes() + " minutes; try again later"));
+                        + limits.perDevice() + " per device and " + limits.perUser() + " per user in " + window.toMinutes()
+                        + " minutes; try again later"));
             }
             return connection.preparedQuery("""
                     SELECT started_by, claim_id, claimed_by, expires_at < now() FROM relay.pairing_code
@@ -98,8 +100,8 @@ public class PairingStore {
 
     private Uni<Outcome> claimRow(SqlConnection connection, String userId, String code, String claimedBy, RowSet<Row> rows) {
         if (rows.size() == 0) {
-            return connection.preparedQuery("INSERT INTO relay.pairing_failure (user_id) VALUES ($1)")
-                    .execute(Tuple.of(userId))
+            return connection.preparedQuery("INSERT INTO relay.pairing_failure (user_id, device_id) VALUES ($1, $2)")
+                    .execute(Tuple.of(userId, claimedBy))
                     .map(ignored -> Outcome.refused(ErrorCode.NOT_FOUND, "no such pairing code"));
         }
         Row row = rows.iterator().next();
@@ -120,10 +122,29 @@ public class PairingStore {
                 .map(ignored -> new Outcome(newClaimId, startedBy, claimedBy, null, null));
     }
 
-    private static Uni<Long> wrongClaims(SqlConnection connection, String userId, Duration window) {
+    /** The limits of wrong claims in a sliding window. */
+    public record Limits(int perDevice, int perUser, Duration window) {
+    }
+
+    private record Wrong(long byDevice, long byUser) {
+    }
+
+    private static Uni<Wrong> wrongClaims(SqlConnection connection, String userId, String deviceId, Duration window) {
         return connection.preparedQuery("""
-                SELECT count(*) FROM relay.pairing_failure WHERE user_id = $1 AND failed_at > now() - $2 * interval '1 millisecond'""")
-                .execute(Tuple.of(userId, window.toMillis()))
+                SELECT count(*) FILTER (WHERE device_id = $2), count(*) FROM relay.pairing_failure
+                 WHERE user_id = $1 AND failed_at > now() - $3 * interval '1 millisecond'""")
+                .execute(Tuple.of(userId, deviceId, window.toMillis()))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Wrong(row.getLong(0), row.getLong(1));
+                });
+    }
+
+    /** How many codes of the user can still be claimed. */
+    public Uni<Long> openCodes(String userId) {
+        return pool.preparedQuery("""
+                SELECT count(*) FROM relay.pairing_code WHERE user_id = $1 AND claim_id IS NULL AND expires_at > now()""")
+                .execute(Tuple.of(userId))
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
