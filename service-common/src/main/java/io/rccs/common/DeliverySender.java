@@ -97,6 +97,11 @@ public class DeliverySender {
         return toConnection(to.userId(), to.deviceId(), to.connectionId(), to.gateway(), frame);
     }
 
+    /** Answers the frame with an {@code error} of this code and message. */
+    public Uni<Void> replyError(InboundFrame to, io.rccs.model.protocol.ErrorCode code, String message) {
+        return reply(to, ServerFrames.error(to.frame().id(), code, message));
+    }
+
     /** Hands a delivery to the producer; completes when the broker has acknowledged it. */
     public Uni<Void> send(int gateway, Delivery delivery) {
         String key = Topics.deviceKey(delivery.userId(), delivery.deviceId());

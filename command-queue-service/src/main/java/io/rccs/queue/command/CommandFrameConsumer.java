@@ -70,7 +70,7 @@ public class CommandFrameConsumer {
                 default -> Uni.createFrom().voidItem();
             };
         } catch (ProtocolException e) {
-            return deliveries.reply(in, ServerFrames.error(in.frame().id(), e.code(), e.getMessage()));
+            return deliveries.replyError(in, e.code(), e.getMessage());
         }
     }
 

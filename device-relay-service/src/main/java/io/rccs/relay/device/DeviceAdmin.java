@@ -115,10 +115,10 @@ public class DeviceAdmin {
     }
 
     private Uni<Void> notTrusted(InboundFrame in) {
-        return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_TRUSTED, "this device is not trusted yet: pair it first"));
+        return deliveries.replyError(in, ErrorCode.NOT_TRUSTED, "this device is not trusted yet: pair it first");
     }
 
     private Uni<Void> notFound(InboundFrame in, String deviceId) {
-        return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_FOUND, "no device '" + deviceId + "'"));
+        return deliveries.replyError(in, ErrorCode.NOT_FOUND, "no device '" + deviceId + "'");
     }
 }

@@ -41,8 +41,8 @@ public class DeviceDirectory {
         DevicesList filter = FrameCodec.validPayload(in.frame(), DevicesList.class);
         return cache.of(in.userId()).chain(devices -> {
             if (in.deviceId() != null && !devices.trusts(in.deviceId())) {
-                return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_TRUSTED,
-                        "this device is not trusted yet: pair it first"));
+                return deliveries.replyError(in, ErrorCode.NOT_TRUSTED,
+                        "this device is not trusted yet: pair it first");
             }
             List<Known> matching = devices.all().stream()
                     .filter(device -> filter.id() == null || filter.id().equals(device.deviceId()))
@@ -50,8 +50,8 @@ public class DeviceDirectory {
                     .filter(device -> filter.capability() == null || Capabilities.anyMeets(device.capabilities(), filter.capability()))
                     .toList();
             if (filter.id() != null && matching.isEmpty()) {
-                return deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.NOT_FOUND,
-                        "no device '" + filter.id() + "'"));
+                return deliveries.replyError(in, ErrorCode.NOT_FOUND,
+                        "no device '" + filter.id() + "'");
             }
             return withPresence(in.userId(), matching)
                     .map(infos -> infos.stream()

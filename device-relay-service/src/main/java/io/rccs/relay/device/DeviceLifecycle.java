@@ -62,15 +62,12 @@ public class DeviceLifecycle {
     public Uni<Void> hello(InboundFrame in) throws ProtocolException {
         Hello hello = FrameCodec.validPayload(in.frame(), Hello.class);
         Long lastSeq = hello.resume() == null ? null : hello.resume().lastSeq();
-        DeviceRegistry.Proof proof = in.credentialHash() == null ? null
-                : Boolean.TRUE.equals(in.credentialIssued()) ? new DeviceRegistry.Proof(null, in.credentialHash())
-                        : new DeviceRegistry.Proof(in.credentialHash(), null);
+        DeviceRegistry.Proof proof = new DeviceRegistry.Proof(in.credentialHash(), !Boolean.TRUE.equals(in.credentialIssued()));
         return steps.untilDone("hello registration", () -> registry.register(in.userId(), hello, proof, in.connectionId(), in.gateway())).chain(registration -> {
             if (registration.refused()) {
                 // the connection that holds the device (if any) is untouched: the gateway binds only on welcome
                 metrics.counter("rccs_hellos_refused_total", "code", registration.refusal().wire()).increment();
-                return steps.untilDone("hello refusal", () -> deliveries.reply(in,
-                        ServerFrames.error(in.frame().id(), registration.refusal(), registration.reason())));
+                return steps.untilDone("hello refusal", () -> deliveries.replyError(in, registration.refusal(), registration.reason()));
             }
             Device device = registration.device();
             cache.invalidate(in.userId());

@@ -40,8 +40,11 @@ public class DeviceRegistry {
         }
     }
 
-    /** What a hello proves: the hash of the credential the client presented, or of one the gateway made for it. */
-    public record Proof(String presentedHash, String issuedHash) {
+    /**
+     * What a hello proves: the hash of its credential, and whether the client presented it (false:
+     * the gateway made it for a hello without one).
+     */
+    public record Proof(String hash, boolean presented) {
     }
 
     /** A revoke seen again this soon after it happened is the same request handled again. */
@@ -66,12 +69,12 @@ public class DeviceRegistry {
     @WithTransaction
     public Uni<Registration> register(String userId, Hello hello, Proof proof, String connectionId, int gateway) {
         return devices.findDevice(userId, hello.deviceId()).chain(existing -> {
-            if (proof == null || (proof.presentedHash() == null) == (proof.issuedHash() == null)) {
+            if (proof == null || proof.hash() == null) {
                 return Uni.createFrom().item(Registration.refused(ErrorCode.FORBIDDEN, "the hello carries no device proof"));
             }
-            String hash = proof.presentedHash() != null ? proof.presentedHash() : proof.issuedHash();
+            String hash = proof.hash();
             if (existing != null && existing.revoked()) {
-                if (proof.presentedHash() != null && equal(existing.credentialHash, hash)) {
+                if (proof.presented() && equal(existing.credentialHash, hash)) {
                     return refused(ErrorCode.FORBIDDEN, "device '" + hello.deviceId() + "' was revoked");
                 }
                 return create(userId, hello, hash, existing, connectionId, gateway);
@@ -83,7 +86,7 @@ public class DeviceRegistry {
                 return legacy(existing, hello, hash, connectionId, gateway);
             }
             if (!equal(existing.credentialHash, hash)) {
-                return refused(ErrorCode.FORBIDDEN, proof.presentedHash() != null
+                return refused(ErrorCode.FORBIDDEN, proof.presented()
                         ? "the credential does not match device '" + hello.deviceId() + "'"
                         : "device '" + hello.deviceId() + "' is registered: say hello with its credential");
             }

@@ -201,6 +201,6 @@ public class InboxRouter {
     }
 
     private Uni<Void> error(InboundFrame in, ErrorCode code, String message) {
-        return deliveries.reply(in, ServerFrames.error(in.frame().id(), code, message));
+        return deliveries.replyError(in, code, message);
     }
 }

@@ -61,7 +61,7 @@ public class Pairing {
     public Uni<Void> handle(InboundFrame in) throws ProtocolException {
         Frame frame = in.frame();
         if (in.deviceId() == null) {
-            return error(in, ErrorCode.FORBIDDEN, "pairing is done by devices, not over REST");
+            return deliveries.replyError(in, ErrorCode.FORBIDDEN, "pairing is done by devices, not over REST");
         }
         return switch (frame.frameType()) {
             case PAIR_START -> start(in);
@@ -75,10 +75,10 @@ public class Pairing {
     private Uni<Void> start(InboundFrame in) {
         return cache.of(in.userId()).chain(devices -> {
             if (!devices.trusts(in.deviceId())) {
-                return error(in, ErrorCode.NOT_TRUSTED, "only a trusted device can start pairing");
+                return deliveries.replyError(in, ErrorCode.NOT_TRUSTED, "only a trusted device can start pairing");
             }
             return store.purge(KEEP).chain(() -> store.openCodes(in.userId())).chain(open -> open >= config.pairing().maxOpenCodes()
-                    ? error(in, ErrorCode.RATE_LIMITED, "this user has " + open + " pairing codes open, the most allowed: "
+                    ? deliveries.replyError(in, ErrorCode.RATE_LIMITED, "this user has " + open + " pairing codes open, the most allowed: "
                             + "use one or let it expire")
                     : store.start(in.userId(), in.deviceId(), in.frame().id(), config.pairing().codeTtl())
                     .chain(code -> deliveries.reply(in, ServerFrames.of(FrameType.PAIR_CODE, in.frame().id(),
@@ -90,16 +90,16 @@ public class Pairing {
         return cache.of(in.userId()).chain(devices -> {
             Known claimer = devices.find(in.deviceId());
             if (claimer == null) {
-                return error(in, ErrorCode.NOT_FOUND, "this device is not registered");
+                return deliveries.replyError(in, ErrorCode.NOT_FOUND, "this device is not registered");
             }
             if (claimer.trusted()) {
-                return error(in, ErrorCode.CONFLICT, "this device is trusted already");
+                return deliveries.replyError(in, ErrorCode.CONFLICT, "this device is trusted already");
             }
             String code = claim.code().trim().toUpperCase(java.util.Locale.ROOT);
             return store.claim(in.userId(), code, in.deviceId(), new PairingStore.Limits(config.pairing().maxWrongClaims(),
                     config.pairing().maxWrongClaimsPerUser(), config.pairing().wrongClaimWindow())).chain(outcome -> {
                         if (outcome.refused()) {
-                            return error(in, outcome.error(), outcome.reason());
+                            return deliveries.replyError(in, outcome.error(), outcome.reason());
                         }
                         // the claim is answered by pair.result once a trusted device decides
                         PairRequest request = new PairRequest(outcome.claimId(), claimer.deviceId(), claimer.name(),
@@ -113,11 +113,11 @@ public class Pairing {
     private Uni<Void> decide(InboundFrame in, PairDecision decision, boolean approve) {
         return cache.of(in.userId()).chain(devices -> {
             if (!devices.trusts(in.deviceId())) {
-                return error(in, ErrorCode.NOT_TRUSTED, "only a trusted device can decide a pairing");
+                return deliveries.replyError(in, ErrorCode.NOT_TRUSTED, "only a trusted device can decide a pairing");
             }
             return store.decide(in.userId(), decision.claimId(), approve, config.pairing().codeTtl()).chain(outcome -> {
                 if (outcome.refused()) {
-                    return error(in, outcome.error(), outcome.reason());
+                    return deliveries.replyError(in, outcome.error(), outcome.reason());
                 }
                 cache.invalidate(in.userId());
                 PairResult result = new PairResult(outcome.claimedBy(), approve);
@@ -134,7 +134,4 @@ public class Pairing {
                 : events.publish(approved ? EventTypes.DEVICE_PAIRED : EventTypes.DEVICE_DENIED, device, false, null, null));
     }
 
-    private Uni<Void> error(InboundFrame in, ErrorCode code, String message) {
-        return deliveries.reply(in, ServerFrames.error(in.frame().id(), code, message));
-    }
 }

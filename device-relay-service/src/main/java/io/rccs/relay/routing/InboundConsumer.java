@@ -135,12 +135,12 @@ public class InboundConsumer {
                 case PAIR_START, PAIR_CLAIM, PAIR_APPROVE, PAIR_DENY -> pairing.handle(in);
                 case SESSION_OPEN, STATE_GET, STATE_PATCH,
                         HANDOFF_REQUEST, HANDOFF_ACCEPT, HANDOFF_REJECT ->
-                    deliveries.reply(in, ServerFrames.error(in.frame().id(), ErrorCode.UNAVAILABLE,
-                            in.frame().type() + " is not available yet"));
+                    deliveries.replyError(in, ErrorCode.UNAVAILABLE,
+                            in.frame().type() + " is not available yet");
                 default -> Uni.createFrom().voidItem(); // commands belong to the command queue
             };
         } catch (ProtocolException e) {
-            return deliveries.reply(in, ServerFrames.error(in.frame().id(), e.code(), e.getMessage()));
+            return deliveries.replyError(in, e.code(), e.getMessage());
         }
     }
 }

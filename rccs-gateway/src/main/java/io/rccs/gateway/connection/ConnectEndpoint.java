@@ -78,18 +78,14 @@ public class ConnectEndpoint {
                     "more than " + config.maxConnectionsPerUser() + " connections of this user on this gateway");
             return;
         }
-        long helloTimer = vertx.setTimer(config.helloTimeout().toMillis(), ignored -> {
-            if (!connection.saidHello()) {
-                sender.close(connection, CloseCodes.HELLO_TIMEOUT, "no hello within " + config.helloTimeout().toSeconds() + " s");
-            }
-        });
         long expiryTimer = -1;
         Long expiresAt = identity.getAttribute("quarkus.identity.expire-time");
         if (expiresAt != null) {
             long delay = Math.max(1, expiresAt * 1000 - System.currentTimeMillis());
             expiryTimer = vertx.setTimer(delay, ignored -> sender.close(connection, CloseCodes.TOKEN_EXPIRED, "token expired"));
         }
-        connection.timers(helloTimer, expiryTimer);
+        connection.timers(-1, expiryTimer);
+        verdicts.restartHelloTimer(connection);
         metrics.counter("rccs_connections_opened_total").increment();
         Log.debugf("connection %s opened by %s", socket.id(), connection.userId());
     }
@@ -151,9 +147,7 @@ public class ConnectEndpoint {
         String hash = DeviceCredentials.hash(issued != null ? issued : hello.credential());
         connection.helloReceived(hello.deviceId(), frame.id(), hash, issued);
         vertx.cancelTimer(connection.helloTimer());
-        Frame withoutCredential = new Frame(frame.v(), frame.id(), frame.type(), frame.to(), frame.from(), frame.corr(),
-                frame.seq(), frame.ts(), FrameCodec.toPayload(hello.withoutCredential()));
-        return publish(connection, withoutCredential);
+        return publish(connection, frame.withPayload(FrameCodec.toPayload(hello.withoutCredential())));
     }
 
     /**

@@ -11,7 +11,6 @@ import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.routing.InboundPublisher;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameType;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 
@@ -67,9 +66,5 @@ public class RestExchanges {
         }
         request.emitter().complete(frame);
         return true;
-    }
-
-    static boolean isTimeout(Throwable failure) {
-        return failure instanceof TimeoutException;
     }
 }

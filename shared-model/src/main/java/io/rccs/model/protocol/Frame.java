@@ -53,6 +53,10 @@ public record Frame(int v, String id, String type, String to, String from, Strin
         return new Frame(v, id, type, to, newFrom, corr, seq, ts, payload);
     }
 
+    public Frame withPayload(ObjectNode newPayload) {
+        return new Frame(v, id, type, to, from, corr, seq, ts, newPayload);
+    }
+
     public Frame withSeq(Long newSeq) {
         return new Frame(v, id, type, to, from, corr, newSeq, ts, payload);
     }
