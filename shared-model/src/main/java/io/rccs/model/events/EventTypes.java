@@ -26,6 +26,19 @@ public final class EventTypes {
     /** {@link Topics#COMMAND_EVENTS}: a command changed status ({@link CommandEvent}). */
     public static final String COMMAND_STATUS = "io.rccs.command.status.v1";
 
+    /**
+     * {@link Topics#COMMAND_DEAD_LETTERS}: a command became a dead letter, EXPIRED or DEAD
+     * ({@link CommandEvent}, its status says which).
+     */
+    public static final String COMMAND_DEAD_LETTERED = "io.rccs.command.dead-lettered.v1";
+    /** {@link Topics#COMMANDS_SUBMIT}: a backend submits a command in a user's name ({@link CommandSubmitRequest}). */
+    public static final String COMMAND_SUBMIT = "io.rccs.command.submit.v1";
+    /**
+     * {@link Topics#FRAMES_IN}: a service puts a server frame in a device's inbox ({@link InboxAppend}),
+     * to be delivered with a {@code seq} like a message, kept until the device acknowledges it.
+     */
+    public static final String INBOX_APPEND = "io.rccs.inbox.append.v1";
+
     /** {@link Topics#DEAD_LETTERS}: a record no consumer can process ({@link DeadLetter}). */
     public static final String DEAD_LETTER = "io.rccs.dead-letter.v1";
 

@@ -32,6 +32,18 @@ public final class Topics {
     public static final String COMMAND_EVENTS = "rccs.command.events";
 
     /**
+     * Commands that became dead letters (EXPIRED, DEAD), for backend teams; operators work them over
+     * REST ({@code /v1/admin/dead-letters}). Key: command id.
+     */
+    public static final String COMMAND_DEAD_LETTERS = "rccs.command.dead-letters";
+
+    /**
+     * Commands submitted by backends over Kafka, with the semantics of {@code command.submit}.
+     * Key: user id (order per user).
+     */
+    public static final String COMMANDS_SUBMIT = "rccs.commands.submit";
+
+    /**
      * Records a consumer can never process (not a valid event, or one that breaks a rule for good),
      * with the reason and where they came from. Key: the original record's key.
      */
@@ -42,6 +54,9 @@ public final class Topics {
      * so that a consumer can pass over the records it does not handle without parsing them.
      */
     public static final String FRAME_TYPE_HEADER = "rccs-frame-type";
+
+    /** The {@link #FRAME_TYPE_HEADER} value of an {@link EventTypes#INBOX_APPEND} record. */
+    public static final String INBOX_APPEND_TYPE = "inbox.append";
 
     /** The {@link #FRAME_TYPE_HEADER} value of a connection-closed record. */
     public static final String CONNECTION_CLOSED_TYPE = "connection.closed";

@@ -32,12 +32,16 @@ public enum FrameType {
     HANDOFF_REQUEST("handoff.request", Direction.CLIENT, HandoffRequest.class),
     HANDOFF_ACCEPT("handoff.accept", Direction.CLIENT, HandoffAnswer.class),
     HANDOFF_REJECT("handoff.reject", Direction.CLIENT, HandoffAnswer.class),
+    COMMANDS_QUERY("commands.query", Direction.CLIENT, CommandsQuery.class),
+    /** REST only ({@code /v1/admin/dead-letters}, role {@code rccs-admin}): the gateway refuses it on a socket. */
+    DEAD_LETTERS_ADMIN("deadletters.admin", Direction.REST, DeadLetterAdmin.class),
     PING("ping", Direction.CLIENT, null),
     // server -> client
     WELCOME("welcome", Direction.SERVER, Welcome.class),
     COMMAND("command", Direction.SERVER, CommandDelivery.class),
     COMMAND_STATUS("command.status", Direction.SERVER, CommandStatus.class),
     DEVICES("devices", Direction.SERVER, Devices.class),
+    COMMANDS("commands", Direction.SERVER, CommandsPage.class),
     PRESENCE("presence", Direction.SERVER, Presence.class),
     PAIR_CODE("pair.code", Direction.SERVER, PairCode.class),
     PAIR_REQUEST("pair.request", Direction.SERVER, PairRequest.class),
@@ -50,7 +54,7 @@ public enum FrameType {
     RECONNECT("reconnect", Direction.SERVER, Reconnect.class);
 
     /** Who may send a frame of this type. */
-    public enum Direction { CLIENT, SERVER, BOTH }
+    public enum Direction { CLIENT, SERVER, BOTH, /** made by the gateway from a REST request, never sent on a socket */ REST }
 
     private static final Map<String, FrameType> BY_WIRE = new HashMap<>();
 
@@ -74,8 +78,14 @@ public enum FrameType {
         return wire;
     }
 
+    /** A client may send it on a socket. */
     public boolean clientMaySend() {
-        return direction != Direction.SERVER;
+        return direction == Direction.CLIENT || direction == Direction.BOTH;
+    }
+
+    /** Only the gateway's REST API makes frames of this type. */
+    public boolean restOnly() {
+        return direction == Direction.REST;
     }
 
     public Class<? extends Payload> payloadClass() {

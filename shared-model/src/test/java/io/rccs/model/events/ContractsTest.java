@@ -47,6 +47,7 @@ class ContractsTest {
                 .map(line -> line.split("\\s+")[0])
                 .collect(Collectors.toSet());
         assertThat(deployed).containsExactlyInAnyOrder(Topics.FRAMES_IN, Topics.DELIVERIES, Topics.DEVICE_EVENTS,
-                Topics.COMMAND_EVENTS, Topics.DEAD_LETTERS, Topics.COMMANDS_IN);
+                Topics.COMMAND_EVENTS, Topics.DEAD_LETTERS, Topics.COMMANDS_IN, Topics.COMMANDS_SUBMIT,
+                Topics.COMMAND_DEAD_LETTERS);
     }
 }
