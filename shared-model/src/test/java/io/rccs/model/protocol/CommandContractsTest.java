@@ -83,7 +83,7 @@ class CommandContractsTest {
         assertThat(CloudEvent.fromJson(event.toJson()).data(InboxAppend.class)).isEqualTo(append);
 
         CommandSubmitRequest submit = new CommandSubmitRequest("alice", "billing", "k-1", null,
-                new CommandSubmit("build", null, null, null, null, null, null));
+                new CommandSubmit("build", FrameCodec.toPayload(java.util.Map.of("branch", "main")), null, null, null, null, null));
         CloudEvent submitted = CloudEvent.of(EventTypes.COMMAND_SUBMIT, "/billing", "alice", submit);
         assertThat(CloudEvent.fromJson(submitted.toJson()).data(CommandSubmitRequest.class)).isEqualTo(submit);
     }
