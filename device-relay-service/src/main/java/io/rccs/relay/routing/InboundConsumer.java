@@ -21,6 +21,7 @@ import io.rccs.common.consumption.EventConsumption.Event;
 import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
+import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.ProtocolException;
 import io.rccs.relay.device.DeviceAdmin;
@@ -70,7 +71,7 @@ public class InboundConsumer {
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
         Context batch = Vertx.currentContext();
         // command frames are the command queue's (rccs.commands.in): passed over without parsing
-        return consumption.parse(CONSUMER, records, EventConsumption.frameTypes(type -> !type.startsWith("command.")))
+        return consumption.parse(CONSUMER, records, EventConsumption.frameTypes(type -> !Topics.isCommandQueueFrame(type)))
                 .chain(events -> inRuns(batch, events));
     }
 

@@ -66,7 +66,12 @@ public final class Topics {
 
     /** The topic a client frame of this type is published on. */
     public static String inboundTopic(String frameType) {
-        return frameType.startsWith("command.") ? COMMANDS_IN : FRAMES_IN;
+        return isCommandQueueFrame(frameType) ? COMMANDS_IN : FRAMES_IN;
+    }
+
+    /** The frame types the command queue answers: {@code command.*}, {@code commands.query}, {@code deadletters.admin}. */
+    public static boolean isCommandQueueFrame(String frameType) {
+        return frameType.startsWith("command.") || frameType.startsWith("commands.") || frameType.startsWith("deadletters.");
     }
 
     /** The key of per-device records: device ids are unique only within their user. */
