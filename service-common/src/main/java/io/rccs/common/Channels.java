@@ -3,7 +3,7 @@ package io.rccs.common;
 /** Reactive-messaging channel names the services configure (and their tests reuse). */
 public final class Channels {
 
-    /** Outgoing to {@link io.rccs.model.events.Topics#FRAMES_IN} (gateway). */
+    /** Outgoing to {@link io.rccs.model.events.Topics#FRAMES_IN} (gateway; the command queue's inbox appends). */
     public static final String FRAMES_IN_OUT = "frames-in-out";
     /** Incoming from {@link io.rccs.model.events.Topics#FRAMES_IN} (relay). */
     public static final String FRAMES_IN = "frames-in";
@@ -21,6 +21,11 @@ public final class Channels {
     public static final String DEVICE_EVENTS = "device-events";
     /** Outgoing to {@link io.rccs.model.events.Topics#COMMAND_EVENTS} (command queue). */
     public static final String COMMAND_EVENTS_OUT = "command-events-out";
+
+    /** Outgoing to {@link io.rccs.model.events.Topics#COMMAND_DEAD_LETTERS} (command queue). */
+    public static final String COMMAND_DEAD_LETTERS_OUT = "command-dead-letters-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#COMMANDS_SUBMIT} (command queue). */
+    public static final String COMMANDS_SUBMIT = "commands-submit";
 
     /** Outgoing to {@link io.rccs.model.events.Topics#DEAD_LETTERS} (every service). */
     public static final String DEAD_LETTERS_OUT = "dead-letters-out";

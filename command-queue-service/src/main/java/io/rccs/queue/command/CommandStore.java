@@ -1,48 +1,44 @@
 package io.rccs.queue.command;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.rccs.common.ServerFrames;
-import io.rccs.model.events.CloudEvent;
-import io.rccs.model.events.CommandEvent;
+import io.rccs.model.events.DeviceEvent;
 import io.rccs.model.events.EventTypes;
-import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
-import io.rccs.model.protocol.FrameCodec;
-import io.rccs.model.protocol.FrameType;
-import io.rccs.model.protocol.payload.CommandDelivery;
-import io.rccs.model.protocol.payload.CommandResult;
 import io.rccs.model.protocol.payload.CommandSubmit;
+import io.rccs.queue.QueueConfig;
+import io.rccs.queue.directory.DeviceDirectory;
 import io.rccs.queue.directory.KnownDevice;
-import io.rccs.queue.directory.KnownDeviceRepository;
-import io.rccs.queue.outbox.OutboxEntry;
+import io.rccs.queue.outbox.Outbox;
+import io.rccs.queue.outbox.OutboxPublisher;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 
 /**
- * Every command state change, each in one transaction together with the outbox entries that
- * announce it (the status frame to the sender, the frame to the device, the Kafka event).
- * A method returns an error frame for the client when the request is refused, else empty.
+ * Every command state change (SPEC 3.3), each in one short transaction that locks what it changes
+ * (the command rows FOR UPDATE, written back with a version check) and writes what it announces to
+ * the outbox; the announcements are published after the commit ({@link OutboxPublisher}), never
+ * while a connection is held.
  * <p>
- * Frames from a device the directory knows as untrusted (pending, or revoked while its frames were
- * in flight) are refused with {@code not_trusted}; the gateway refuses a pending device's frames
- * already, this guards the revoke. A device the directory has not heard of yet is not refused: its
- * registration event may simply not have arrived (the two topics are read by different consumers),
- * and the gateway lets only a device whose hello the relay welcomed send commands at all.
+ * Lock order, the same in every transaction so that none deadlocks: device rows first (FOR SHARE to
+ * read trust, FOR UPDATE to change it), then command rows, several always in delivery order
+ * (priority, then FIFO). The scheduler claims due rows with SKIP LOCKED and never waits.
  * <p>
- * Lock order, kept by every transaction so none deadlocks: device rows first (FOR SHARE to read
- * trust, FOR UPDATE to change it), then command rows, several of them always in delivery order.
+ * A method's result is the frame to answer the asking connection with, if any (a refusal, or the
+ * status a REST caller waits for).
  */
 @ApplicationScoped
 public class CommandStore {
@@ -50,285 +46,496 @@ public class CommandStore {
     /** The reason a command ends CANCELLED when its target device is revoked. */
     public static final String REVOKED_REASON = "device revoked";
 
-    private final CommandRepository commands;
-    private final KnownDeviceRepository devices;
-    private final MeterRegistry metrics;
-
-    public CommandStore(CommandRepository commands, KnownDeviceRepository devices, MeterRegistry metrics) {
-        this.commands = commands;
-        this.devices = devices;
-        this.metrics = metrics;
+    /** A submit, from a device, REST ({@code @rest}) or Kafka ({@code @kafka:<source>}). */
+    public record Submission(String userId, String sender, String submitId, String to, CommandSubmit command) {
+        boolean fromDevice() {
+            return !sender.startsWith("@");
+        }
     }
 
-    /** Stores a submitted command (once per submit frame id) as QUEUED. */
-    @WithTransaction
-    public Uni<Optional<Frame>> submit(InboundFrame in, CommandSubmit submit) {
-        String corr = in.frame().id();
-        return unlessUntrusted(in, () -> commands.findBySubmit(in.userId(), in.deviceId(), corr).chain(existing -> {
-            if (existing != null) { // a resend: answer with the command it already made
-                return outbox(statusFrame(existing, corr)).replaceWith(Optional.<Frame>empty());
+    /** What a transaction returns: the answer for the asker, and what it wrote to the outbox. */
+    private record Done<T>(T answer, Outbox.Written written) {
+    }
+
+    private final Pool pool;
+    private final DeviceDirectory directory;
+    private final Outbox outbox;
+    private final OutboxPublisher publisher;
+    private final Announcer announcer;
+    private final Lifecycle lifecycle;
+    private final QueueConfig config;
+
+    public CommandStore(Pool pool, DeviceDirectory directory, Outbox outbox, OutboxPublisher publisher, QueueConfig config,
+            MeterRegistry metrics) {
+        this.pool = pool;
+        this.directory = directory;
+        this.outbox = outbox;
+        this.publisher = publisher;
+        this.config = config;
+        this.announcer = new Announcer(metrics);
+        this.lifecycle = new Lifecycle(config, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * Runs the work in a transaction that ends by writing back the changed commands and the outbox
+     * entries, then publishes the entries; the answer is the work's.
+     */
+    private <T> Uni<T> transaction(Function<Work, Uni<T>> work) {
+        return pool.withTransaction(connection -> {
+            Work w = new Work(connection, announcer.batch());
+            return work.apply(w).chain(answer -> CommandSql.update(connection, w.changed)
+                    .chain(() -> outbox.write(connection, w.batch.entries))
+                    .map(written -> new Done<>(answer, written)));
+        }).call(done -> publisher.afterCommit(done.written())).map(Done::answer);
+    }
+
+    /** One transaction's connection, the commands it changed, and its announcements. */
+    private static final class Work {
+        final SqlConnection connection;
+        final Announcer.Batch batch;
+        final List<Command> changed = new ArrayList<>();
+
+        Work(SqlConnection connection, Announcer.Batch batch) {
+            this.connection = connection;
+            this.batch = batch;
+        }
+
+        void changed(Command c) {
+            if (!changed.contains(c)) {
+                changed.add(c);
             }
-            String to = in.frame().to();
-            // a target is share-locked: a revoke of it either waits for this command (and then ends
-            // it) or is seen here (and the submit is refused)
-            Uni<Optional<Frame>> refused = to == null
-                    ? devices.listByUser(in.userId()).map(known -> anyCapable(known, submit, corr))
-                    : devices.findShared(in.userId(), to).map(target -> refusal(target, to, submit, corr));
-            return refused.chain(refusal -> {
-                if (refusal.isPresent()) {
-                    return Uni.createFrom().item(refusal);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ submit
+
+    /**
+     * Stores a command once per (sender, submit id); dispatches it at once when its device (or, without
+     * {@code to}, a capable device) is online. The answer: a refusal, or for a resend the current status
+     * (with {@code corr} = the submit id); empty otherwise (the status goes to the sender's inbox).
+     */
+    public Uni<Optional<Frame>> submit(Submission s) {
+        String corr = s.submitId();
+        return transaction(w -> unlessUntrustedSender(w, s.userId(), s.fromDevice() ? s.sender() : null, corr,
+                () -> CommandSql.bySubmit(w.connection, s.userId(), s.sender(), s.submitId()).chain(existing -> {
+                    if (existing != null) { // a resend: answer with the command it already made
+                        return Uni.createFrom().item(Optional.of(Announcer.statusFrame(existing, corr)));
+                    }
+                    return s.to() == null ? submitToAny(w, s, corr) : submitTo(w, s, corr);
+                })));
+    }
+
+    private Uni<Optional<Frame>> submitTo(Work w, Submission s, String corr) {
+        String to = s.to();
+        // the target is share-locked: a revoke of it either waits for this command (and then ends it) or is seen here
+        return directory.findShared(w.connection, s.userId(), to).chain(target -> {
+            if (target == null) {
+                return refuse(corr, ErrorCode.NOT_FOUND, "you have no device '" + to + "'");
+            }
+            if (!target.trusted()) {
+                return refuse(corr, ErrorCode.NOT_TRUSTED, "device '" + to + (target.revoked() ? "' was revoked" : "' is not trusted"));
+            }
+            if (!target.canRun(s.command().requires())) {
+                return refuse(corr, ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' lacks " + s.command().requires());
+            }
+            Command c = newCommand(s, to, false);
+            return store(w, c, corr, target.online() ? to : null);
+        });
+    }
+
+    private Uni<Optional<Frame>> submitToAny(Work w, Submission s, String corr) {
+        return directory.ofUser(w.connection, s.userId()).chain(devices -> {
+            if (devices.stream().noneMatch(device -> device.canRun(s.command().requires()))) {
+                return refuse(corr, ErrorCode.NO_CAPABLE_DEVICE, "none of your trusted devices has " + s.command().requires());
+            }
+            Command c = newCommand(s, null, true);
+            return store(w, c, corr, pick(devices, c, null));
+        });
+    }
+
+    /** Inserts the new command (dispatched at once to {@code onlineDevice} if it may go now) and announces it. */
+    private Uni<Optional<Frame>> store(Work w, Command c, String corr, String onlineDevice) {
+        Instant now = c.createdAt;
+        w.batch.status(c, corr);
+        if (onlineDevice != null && c.notBeforePassed(now)) {
+            lifecycle.dispatch(c, onlineDevice, now);
+            w.batch.command(c).status(c, null);
+        } else if (onlineDevice == null && c.notBeforePassed(now)) {
+            lifecycle.park(c); // its device's online event (or a capable device's) dispatches it
+        }
+        Frame answer = c.fromBackend() ? Announcer.statusFrame(c, corr) : null;
+        return CommandSql.insert(w.connection, c).replaceWith(Optional.ofNullable(answer));
+    }
+
+    private static Command newCommand(Submission s, String target, boolean autoTarget) {
+        Instant now = Instant.now();
+        CommandSubmit submit = s.command();
+        Command c = new Command();
+        c.commandId = UUID.randomUUID();
+        c.userId = s.userId();
+        c.senderDevice = s.sender();
+        c.submitId = s.submitId();
+        c.targetDevice = target;
+        c.autoTarget = autoTarget;
+        c.name = submit.name();
+        c.args = submit.args() == null || submit.args().isNull() ? null : submit.args().toString();
+        c.priority = Priority.rank(submit.priority());
+        c.requires = List.copyOf(submit.requires());
+        c.status = CommandStatus.QUEUED;
+        c.maxAttempts = submit.maxAttempts();
+        c.notBefore = submit.notBefore() == null ? null : Instant.ofEpochMilli(submit.notBefore());
+        c.ttlSec = submit.ttlSec();
+        c.expiresAt = now.plusSeconds(submit.ttlSec());
+        c.version = 1;
+        c.createdAt = now;
+        c.updatedAt = now;
+        c.nextAttemptAt = Lifecycle.wakeWhenQueued(c, now);
+        return c;
+    }
+
+    /**
+     * The device a command without {@code to} goes to: trusted, online, with every required capability,
+     * desktops first, then the most recently active; null if none (it waits for one).
+     */
+    static String pick(List<KnownDevice> devices, Command c, String except) {
+        return devices.stream()
+                .filter(device -> device.online() && device.canRun(c.requires) && !device.deviceId().equals(except))
+                .min(KnownDevice.PREFERRED)
+                .map(KnownDevice::deviceId)
+                .orElse(null);
+    }
+
+    // ------------------------------------------------------------------------- device's answers
+
+    /** {@code command.ack} from the device it was dispatched to: -> DELIVERED (again: no change). */
+    public Uni<Optional<Frame>> acknowledge(String userId, String deviceId, String corr, String commandId) {
+        return transaction(w -> unlessUntrustedSender(w, userId, deviceId, corr, () -> targetOwned(w, userId, deviceId, corr, commandId,
+                c -> {
+                    boolean sent = c.status == CommandStatus.DISPATCHED || (c.status == CommandStatus.QUEUED && c.dispatchedAt != null);
+                    if (sent) { // a QUEUED one waits for a retry: the device did get an earlier attempt
+                        lifecycle.delivered(c, Instant.now());
+                        w.changed(c);
+                        w.batch.status(c, null);
+                    }
+                    return Optional.empty();
+                })));
+    }
+
+    /** {@code command.result} from its device: -> SUCCEEDED or FAILED (a final status stays). */
+    public Uni<Optional<Frame>> complete(String userId, String deviceId, String corr, io.rccs.model.protocol.payload.CommandResult result) {
+        return transaction(w -> unlessUntrustedSender(w, userId, deviceId, corr, () -> targetOwned(w, userId, deviceId, corr,
+                result.commandId(), c -> {
+                    if (!c.status.terminal() && c.dispatchedAt != null) {
+                        c.result = result.output() == null || result.output().isNull() ? null : result.output().toString();
+                        c.lastError = result.error();
+                        lifecycle.finish(c, result.ok() ? CommandStatus.SUCCEEDED : CommandStatus.FAILED, Instant.now());
+                        w.changed(c);
+                        w.batch.status(c, null);
+                    }
+                    return Optional.empty();
+                })));
+    }
+
+    private Uni<Optional<Frame>> targetOwned(Work w, String userId, String deviceId, String corr, String commandId,
+            Function<Command, Optional<Frame>> change) {
+        return lockOwned(w, userId, commandId).map(c -> {
+            if (c == null) {
+                return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "no command " + commandId));
+            }
+            if (!deviceId.equals(c.targetDevice)) {
+                return Optional.of(ServerFrames.error(corr, ErrorCode.FORBIDDEN, "command " + commandId + " is not for this device"));
+            }
+            return change.apply(c);
+        });
+    }
+
+    /**
+     * {@code command.cancel} from the user (any trusted device, or REST): only a command never sent to
+     * a device can be cancelled — once dispatched it may be running, and a CANCELLED command must never
+     * run. The answer: a refusal, or (REST) the CANCELLED status.
+     */
+    public Uni<Optional<Frame>> cancel(String userId, String deviceId, String corr, String commandId) {
+        return transaction(w -> unlessUntrustedSender(w, userId, deviceId, corr, () -> lockOwned(w, userId, commandId).map(c -> {
+            if (c == null) {
+                return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "no command " + commandId));
+            }
+            if (c.status.terminal()) {
+                return Optional.of(ServerFrames.error(corr, ErrorCode.CONFLICT, "command " + commandId + " is already " + c.status));
+            }
+            if (c.dispatchedAt != null) {
+                return Optional.of(ServerFrames.error(corr, ErrorCode.CONFLICT, "command " + commandId + " was already sent to "
+                        + c.targetDevice + " and may be running: it can no longer be cancelled"));
+            }
+            c.lastError = "cancelled";
+            lifecycle.finish(c, CommandStatus.CANCELLED, Instant.now());
+            w.changed(c);
+            w.batch.status(c, corr);
+            return deviceId == null ? Optional.of(Announcer.statusFrame(c, corr)) : Optional.<Frame>empty();
+        })));
+    }
+
+    private static Uni<Command> lockOwned(Work w, String userId, String commandId) {
+        UUID id = uuidOrNull(commandId);
+        return id == null ? Uni.createFrom().nullItem() : CommandSql.lockOwned(w.connection, userId, id);
+    }
+
+    static UUID uuidOrNull(String text) {
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException notAnId) {
+            return null;
+        }
+    }
+
+    /**
+     * Runs the change unless the sending device is one the directory knows as untrusted (pending, or
+     * revoked while its frames were in flight). A device the directory has not heard of is not refused:
+     * its registration event may lag behind its first frames, and the gateway lets only a device the
+     * relay welcomed send at all. The sender's row is share-locked first, so a revoke happens wholly
+     * before or after the change. A null device is the user over REST or a backend.
+     */
+    private Uni<Optional<Frame>> unlessUntrustedSender(Work w, String userId, String deviceId, String corr,
+            java.util.function.Supplier<Uni<Optional<Frame>>> change) {
+        if (deviceId == null) {
+            return change.get();
+        }
+        return directory.findShared(w.connection, userId, deviceId).chain(sender -> {
+            if (sender == null || sender.trusted()) {
+                return change.get();
+            }
+            String why = sender.revoked() ? "this device was revoked" : "this device is not trusted yet: pair it first";
+            return refuse(corr, ErrorCode.NOT_TRUSTED, why);
+        });
+    }
+
+    private static Uni<Optional<Frame>> refuse(String corr, ErrorCode code, String message) {
+        return Uni.createFrom().item(Optional.of(ServerFrames.error(corr, code, message)));
+    }
+
+    // ---------------------------------------------------------------------------- device events
+
+    /**
+     * A device event, in one transaction with what it means for commands: {@code online} dispatches the
+     * device's commands (and those any capable device may take) in delivery order; {@code offline}
+     * puts back what was dispatched to it and not acknowledged (the attempt does not count; a command
+     * without {@code to} goes to another capable device if one is online); {@code revoked} ends the
+     * commands targeted at it. Returns how many commands changed.
+     */
+    public Uni<Integer> deviceEvent(String type, DeviceEvent event) {
+        return transaction(w -> directory.record(w.connection, type, event).chain(device -> switch (type) {
+            case EventTypes.DEVICE_ONLINE -> device.online() && device.trusted() ? flush(w, device, null)
+                    : Uni.createFrom().item(new Flushed(0, null));
+            case EventTypes.DEVICE_OFFLINE -> putBack(w, device).map(n -> new Flushed(n, null));
+            case EventTypes.DEVICE_REVOKED -> endCommandsOfRevoked(w, device).map(n -> new Flushed(n, null));
+            default -> Uni.createFrom().item(new Flushed(0, null));
+        })).chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
+                : flushRest(event, flushed.last()).map(more -> flushed.count() + more));
+    }
+
+    /** A long queue: the next batch after {@code from}, each in a transaction of its own, while the device is still online. */
+    private Uni<Integer> flushRest(DeviceEvent event, Command from) {
+        return transaction(w -> directory.findShared(w.connection, event.userId(), event.deviceId()).chain(device ->
+                device == null || !device.online() || !device.trusted() ? Uni.createFrom().item(new Flushed(0, null))
+                        : flush(w, device, from)))
+                .chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
+                        : flushRest(event, flushed.last()).map(more -> flushed.count() + more));
+    }
+
+    private Uni<Flushed> flush(Work w, KnownDevice device, Command from) {
+        String deviceId = device.deviceId();
+        return CommandSql.lockForDevice(w.connection, device.userId(), deviceId, config.flushBatch(), from).map(open -> {
+            Instant now = Instant.now();
+            for (Command c : open) {
+                boolean mine = deviceId.equals(c.targetDevice) && !(c.autoTarget && c.status == CommandStatus.QUEUED);
+                if (c.expiredAt(now)) {
+                    lifecycle.expire(c, now);
+                } else if (c.status == CommandStatus.DISPATCHED) {
+                    lifecycle.redispatch(c, now); // it reconnected: what it had may be lost
+                    w.batch.command(c);
+                } else if (!c.notBeforePassed(now)) {
+                    c.nextAttemptAt = Lifecycle.wakeWhenQueued(c, now);
+                    w.changed(c);
+                    continue;
+                } else if (mine || device.canRun(c.requires)) {
+                    lifecycle.dispatch(c, deviceId, now);
+                    w.batch.command(c);
+                } else {
+                    continue; // a command without "to" this device cannot run
                 }
-                Command command = newCommand(in, submit);
-                return commands.persist(command)
-                        .call(saved -> announce(saved, corr))
-                        .replaceWith(Optional.<Frame>empty());
+                w.changed(c);
+                w.batch.status(c, null);
+            }
+            return new Flushed(open.size(), open.size() == config.flushBatch() ? open.get(open.size() - 1) : null);
+        });
+    }
+
+    /** How many commands a flush looked at, and the last one when the batch was full (more may follow it). */
+    private record Flushed(int count, Command last) {
+    }
+
+    private Uni<Integer> putBack(Work w, KnownDevice device) {
+        return CommandSql.lockDispatchedTo(w.connection, device.userId(), device.deviceId()).chain(dispatched -> {
+            if (dispatched.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            Instant now = Instant.now();
+            boolean anyAuto = dispatched.stream().anyMatch(c -> c.autoTarget);
+            Uni<List<KnownDevice>> others = anyAuto ? directory.ofUser(w.connection, device.userId()) : Uni.createFrom().item(List.of());
+            return others.map(devices -> {
+                for (Command c : dispatched) {
+                    lifecycle.backToQueue(c, now);
+                    w.changed(c);
+                    w.batch.status(c, null);
+                    String next = c.autoTarget ? pick(devices, c, device.deviceId()) : null;
+                    if (next != null) { // offered to the next capable device
+                        lifecycle.dispatch(c, next, now);
+                        w.batch.command(c).status(c, null);
+                    }
+                }
+                return dispatched.size();
+            });
+        });
+    }
+
+    /**
+     * The device was revoked (its row is locked FOR UPDATE already): every command targeted at it that
+     * has not finished ends CANCELLED with {@link #REVOKED_REASON}, announced as a cancel is, except
+     * that a revoked sender is not sent a frame. Finished commands are left, so the same revoke handled
+     * twice changes nothing. Commands the revoked device submitted to others are left too: they were
+     * submitted while it was trusted, and any trusted device of the user can cancel them.
+     */
+    private Uni<Integer> endCommandsOfRevoked(Work w, KnownDevice device) {
+        return CommandSql.lockUnfinishedFor(w.connection, device.userId(), device.deviceId()).map(unfinished -> {
+            Instant now = Instant.now();
+            for (Command c : unfinished) {
+                c.lastError = REVOKED_REASON;
+                lifecycle.finish(c, CommandStatus.CANCELLED, now);
+                w.changed(c);
+                w.batch.status(c, null, !device.deviceId().equals(c.senderDevice));
+            }
+            return unfinished.size();
+        });
+    }
+
+    // -------------------------------------------------------------------------------- scheduler
+
+    /**
+     * One round of the scheduler: claims due commands no other replica holds (FOR UPDATE SKIP LOCKED)
+     * and moves each on: expired -> EXPIRED; ack timed out -> retried after a backoff, or DEAD after
+     * maxAttempts (only attempts while the device was online count); due -> dispatched if its device
+     * (or a capable one) is online, else left waiting for it. Returns how many were claimed.
+     */
+    public Uni<Integer> schedule() {
+        return transaction(w -> CommandSql.claimDue(w.connection, config.schedulerBatch()).chain(due -> {
+            if (due.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            List<String> users = due.stream().map(c -> c.userId).distinct().toList();
+            return directory.ofUsers(w.connection, users).map(devices -> {
+                Instant now = Instant.now();
+                for (Command c : due) {
+                    List<KnownDevice> mine = devices.getOrDefault(c.userId, List.of());
+                    moveOn(w, c, mine, now);
+                    w.changed(c);
+                }
+                return due.size();
             });
         }));
     }
 
-    private static Optional<Frame> anyCapable(List<KnownDevice> known, CommandSubmit submit, String corr) {
-        return known.stream().anyMatch(device -> device.canRun(submit.requires())) ? Optional.empty()
-                : Optional.of(ServerFrames.error(corr, ErrorCode.NO_CAPABLE_DEVICE,
-                        "none of your trusted devices has " + submit.requires()));
-    }
-
-    private static Optional<Frame> refusal(KnownDevice target, String to, CommandSubmit submit, String corr) {
-        if (target == null) {
-            return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "you have no device '" + to + "'"));
+    private void moveOn(Work w, Command c, List<KnownDevice> devices, Instant now) {
+        if (!c.status.open()) {
+            c.nextAttemptAt = null; // nothing to wait for
+            return;
         }
-        if (!target.trusted) {
-            return Optional.of(ServerFrames.error(corr, ErrorCode.NOT_TRUSTED,
-                    "device '" + to + (target.revoked() ? "' was revoked" : "' is not trusted")));
+        if (c.expiredAt(now)) {
+            lifecycle.expire(c, now);
+            w.batch.status(c, null);
+            return;
         }
-        if (!target.canRun(submit.requires())) {
-            return Optional.of(ServerFrames.error(corr, ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' lacks " + submit.requires()));
+        KnownDevice target = devices.stream().filter(d -> d.deviceId().equals(c.targetDevice)).findFirst().orElse(null);
+        boolean targetOnline = target != null && target.online() && target.trusted();
+        if (c.status == CommandStatus.DISPATCHED) { // the ack deadline passed
+            if (!targetOnline) {
+                lifecycle.backToQueue(c, now); // it went away (its offline event may still be on its way): does not count
+            } else if (c.attempt >= c.maxAttempts) {
+                lifecycle.die(c, now);
+            } else {
+                lifecycle.retryLater(c, now);
+            }
+            w.batch.status(c, null);
+            return;
         }
-        return Optional.empty();
+        String device = c.autoTarget ? pick(devices, c, null) : targetOnline ? c.targetDevice : null;
+        if (device == null) {
+            lifecycle.park(c);
+            return;
+        }
+        lifecycle.dispatch(c, device, now);
+        w.batch.command(c).status(c, null);
     }
 
-    private static Command newCommand(InboundFrame in, CommandSubmit submit) {
-        Instant now = Instant.now();
-        Command command = new Command();
-        command.commandId = UUID.randomUUID();
-        command.userId = in.userId();
-        command.senderDevice = in.deviceId();
-        command.submitId = in.frame().id();
-        command.targetDevice = in.frame().to();
-        command.name = submit.name();
-        command.args = submit.args() == null ? null : submit.args().toString();
-        command.priority = Priority.rank(submit.priority());
-        command.requires = submit.requires().toArray(String[]::new);
-        command.status = CommandStatus.QUEUED;
-        command.maxAttempts = submit.maxAttempts();
-        command.notBefore = submit.notBefore() == null ? null : Instant.ofEpochMilli(submit.notBefore());
-        command.expiresAt = now.plusSeconds(submit.ttlSec());
-        command.version = 1;
-        command.createdAt = now;
-        command.updatedAt = now;
-        return command;
-    }
+    // --------------------------------------------------------------------------------- reading
 
-    /**
-     * Sends the device its open commands, in priority order. With {@code redeliver}, commands
-     * dispatched earlier but never acknowledged go again (the device reconnected, so it may have
-     * lost them); a submit to an online device dispatches only what is still QUEUED.
-     */
-    @WithTransaction
-    public Uni<Integer> dispatchOpen(String userId, String deviceId, boolean redeliver) {
-        return devices.findShared(userId, deviceId).chain(device -> commands.lockOpen(userId)
-                .chain(open -> {
-                    Instant now = Instant.now();
-                    Uni<Void> work = Uni.createFrom().voidItem();
-                    int dispatched = 0;
-                    for (Command command : open) {
-                        if (!command.expiresAt.isAfter(now)) {
-                            command.moveTo(CommandStatus.EXPIRED);
-                            work = work.call(() -> announce(command, null));
-                            continue;
-                        }
-                        // an untrusted device (pending, revoked) gets nothing, not even what names it
-                        boolean forThisDevice = device != null && device.trusted && (deviceId.equals(command.targetDevice)
-                                || (command.targetDevice == null && device.canRun(command.requiredCapabilities())));
-                        if (!forThisDevice || !command.dueAt(now) || (command.status == CommandStatus.DISPATCHED && !redeliver)) {
-                            continue;
-                        }
-                        if (command.attempt >= command.maxAttempts) {
-                            command.moveTo(CommandStatus.DEAD);
-                            command.lastError = "no acknowledgement after " + command.attempt + " attempts";
-                            work = work.call(() -> announce(command, null));
-                            continue;
-                        }
-                        command.targetDevice = deviceId;
-                        command.attempt++;
-                        command.moveTo(CommandStatus.DISPATCHED);
-                        dispatched++;
-                        work = work.call(() -> outbox(OutboxEntry.of(OutboxEntry.DEVICE_FRAME, userId, deviceId,
-                                FrameCodec.encode(commandFrame(command))))).call(() -> announce(command, null));
-                    }
-                    int count = dispatched;
-                    return work.replaceWith(count);
-                }));
-    }
-
-    /** {@code command.ack} from the target device: DISPATCHED -> DELIVERED. */
-    @WithTransaction
-    public Uni<Optional<Frame>> acknowledge(InboundFrame in, String commandId) {
-        return unlessUntrusted(in, () -> targetOwned(in, commandId).chain(found -> {
-            if (found.error() != null) {
-                return Uni.createFrom().item(Optional.of(found.error()));
+    /** Commands for REST and {@code commands.query}: the user's own only. */
+    public Uni<List<Command>> ofUser(String userId, String commandId, String status, String device, String after, int limit) {
+        return pool.withConnection(connection -> {
+            if (commandId != null) {
+                UUID id = uuidOrNull(commandId);
+                return id == null ? Uni.createFrom().item(List.<Command>of())
+                        : CommandSql.findOwned(connection, userId, id).map(c -> c == null ? List.<Command>of() : List.of(c));
             }
-            Command command = found.command();
-            if (!command.status.open()) {
-                return Uni.createFrom().item(Optional.<Frame>empty()); // a repeated ack changes nothing
-            }
-            command.moveTo(CommandStatus.DELIVERED);
-            return announce(command, null).replaceWith(Optional.<Frame>empty());
-        }));
-    }
-
-    /** {@code command.result} from the target device: -> SUCCEEDED or FAILED. */
-    @WithTransaction
-    public Uni<Optional<Frame>> complete(InboundFrame in, CommandResult result) {
-        return unlessUntrusted(in, () -> targetOwned(in, result.commandId()).chain(found -> {
-            if (found.error() != null) {
-                return Uni.createFrom().item(Optional.of(found.error()));
-            }
-            Command command = found.command();
-            if (command.status.terminal()) {
-                return Uni.createFrom().item(Optional.<Frame>empty());
-            }
-            command.result = result.output() == null ? null : result.output().toString();
-            command.lastError = result.error();
-            command.moveTo(result.ok() ? CommandStatus.SUCCEEDED : CommandStatus.FAILED);
-            return announce(command, null).replaceWith(Optional.<Frame>empty());
-        }));
-    }
-
-    /** {@code command.cancel} from any device of the user: a command that has not finished is CANCELLED. */
-    @WithTransaction
-    public Uni<Optional<Frame>> cancel(InboundFrame in, String commandId) {
-        String corr = in.frame().id();
-        return unlessUntrusted(in, () -> owned(in.userId(), commandId).chain(command -> {
-            if (command == null) {
-                return Uni.createFrom().item(Optional.of(ServerFrames.error(corr, ErrorCode.NOT_FOUND, "no command " + commandId)));
-            }
-            if (command.status.terminal()) {
-                return Uni.createFrom().item(Optional.of(ServerFrames.error(corr, ErrorCode.CONFLICT,
-                        "command " + commandId + " is already " + command.status)));
-            }
-            command.moveTo(CommandStatus.CANCELLED);
-            return announce(command, corr).replaceWith(Optional.<Frame>empty());
-        }));
-    }
-
-    /**
-     * The device was revoked (its directory row is locked FOR UPDATE by this transaction already):
-     * every command targeted at it that has not finished (QUEUED, DISPATCHED, DELIVERED) ends
-     * CANCELLED with {@link #REVOKED_REASON}, announced as an ordinary cancel is (status frame to the
-     * sender, rccs.command.events), except that a revoked sender is not sent a frame. Commands
-     * already finished are left, so handling the same revoke again changes and sends nothing.
-     * Commands the revoked device submitted to other devices are left too: they were submitted
-     * while it was trusted, their target may be running them, and any trusted device of the
-     * user can cancel them.
-     */
-    @WithTransaction
-    public Uni<Integer> endCommandsOfRevoked(String userId, String deviceId) {
-        return commands.lockUnfinishedFor(userId, deviceId).chain(unfinished -> {
-            Uni<Void> work = Uni.createFrom().voidItem();
-            for (Command command : unfinished) {
-                command.lastError = REVOKED_REASON;
-                command.moveTo(CommandStatus.CANCELLED);
-                boolean tellSender = !deviceId.equals(command.senderDevice);
-                work = work.call(() -> announce(command, null, tellSender));
-            }
-            return work.replaceWith(unfinished.size());
+            return CommandSql.ofUser(connection, userId, status, device, CommandSql.Cursor.parse(after), limit);
         });
     }
 
+    // ----------------------------------------------------------------------------- dead letters
+
+    /** A page of dead letters (any user's: operators only, checked by the caller). */
+    public Uni<List<Command>> deadLetters(String userId, String device, String reason, Long olderThanSec, String after, int limit) {
+        return pool.withConnection(connection -> CommandSql.deadLetters(connection, userId, device, reason, olderThanSec,
+                CommandSql.Cursor.parse(after), limit, false));
+    }
+
+    public Uni<Command> deadLetter(String commandId) {
+        UUID id = uuidOrNull(commandId);
+        return id == null ? Uni.createFrom().nullItem() : pool.withConnection(connection -> CommandSql.deadLetter(connection, id));
+    }
+
     /**
-     * Runs the change unless the sending device is one the directory knows as untrusted. The
-     * sender's row is share-locked first, so a revoke happens wholly before or after the change.
+     * Back to QUEUED with fresh attempts and a fresh TTL (the sender is told, as of any transition); one
+     * ({@code commandId}) or, in bulk, at most {@code limit} that the filter matches. Returns them as
+     * they are now; a command that is not a dead letter is not touched.
      */
-    private Uni<Optional<Frame>> unlessUntrusted(InboundFrame in, Supplier<Uni<Optional<Frame>>> change) {
-        if (in.deviceId() == null) {
-            return change.get(); // the user over REST, not a device
-        }
-        return devices.findShared(in.userId(), in.deviceId()).chain(sender -> {
-            if (sender == null || sender.trusted) {
-                return change.get(); // not heard of yet (events may lag behind frames): the gateway decided
+    public Uni<List<Command>> requeue(String commandId, String userId, String device, String reason, Long olderThanSec, int limit) {
+        return transaction(w -> lockDeadLetters(w, commandId, userId, device, reason, olderThanSec, limit).map(dead -> {
+            Instant now = Instant.now();
+            for (Command c : dead) {
+                lifecycle.requeue(c, now);
+                w.changed(c);
+                w.batch.status(c, null);
             }
-            String why = sender.revoked() ? "this device was revoked" : "this device is not trusted yet: pair it first";
-            return Uni.createFrom().item(Optional.of(ServerFrames.error(in.frame().id(), ErrorCode.NOT_TRUSTED, why)));
-        });
+            return dead;
+        }));
     }
 
-    private record Found(Command command, Frame error) {
+    /** Deletes dead letters: one, or in bulk at most {@code limit} that the filter matches; returns them as they were. */
+    public Uni<List<Command>> purge(String commandId, String userId, String device, String reason, Long olderThanSec, int limit) {
+        return transaction(w -> lockDeadLetters(w, commandId, userId, device, reason, olderThanSec, limit)
+                .call(dead -> CommandSql.delete(w.connection, dead)));
     }
 
-    private Uni<Found> targetOwned(InboundFrame in, String commandId) {
-        String corr = in.frame().id();
-        return owned(in.userId(), commandId).map(command -> {
-            if (command == null) {
-                return new Found(null, ServerFrames.error(corr, ErrorCode.NOT_FOUND, "no command " + commandId));
-            }
-            if (!in.deviceId().equals(command.targetDevice)) {
-                return new Found(null, ServerFrames.error(corr, ErrorCode.FORBIDDEN, "command " + commandId + " is not for this device"));
-            }
-            return new Found(command, null);
-        });
-    }
-
-    private Uni<Command> owned(String userId, String commandId) {
-        UUID id;
-        try {
-            id = UUID.fromString(commandId);
-        } catch (IllegalArgumentException notAnId) {
-            return Uni.createFrom().nullItem();
+    private static Uni<List<Command>> lockDeadLetters(Work w, String commandId, String userId, String device, String reason,
+            Long olderThanSec, int limit) {
+        if (commandId != null) {
+            UUID id = uuidOrNull(commandId);
+            return id == null ? Uni.createFrom().item(List.of())
+                    : CommandSql.lockAny(w.connection, id).map(c -> c == null || c.deadAt == null ? List.<Command>of() : List.of(c));
         }
-        return commands.findOwned(userId, id);
+        return CommandSql.deadLetters(w.connection, userId, device, reason, olderThanSec, null, limit, true);
     }
 
-    /** The status frame for the sender and the Kafka event, for the command's current state. */
-    private Uni<Void> announce(Command command, String corr) {
-        return announce(command, corr, true);
-    }
-
-    private Uni<Void> announce(Command command, String corr, boolean tellSender) {
-        metrics.counter("rccs_commands_total", "status", command.status.name()).increment();
-        CommandEvent data = new CommandEvent(command.commandId.toString(), command.userId, command.senderDevice,
-                command.targetDevice, command.name, Priority.name(command.priority), command.status.name(), command.attempt,
-                command.version, command.lastError);
-        String key = command.commandId.toString();
-        CloudEvent event = CloudEvent.of(EventTypes.COMMAND_STATUS, "/command-queue-service", key, data);
-        Uni<Void> frame = tellSender ? outbox(statusFrame(command, corr)).replaceWithVoid() : Uni.createFrom().voidItem();
-        return frame.call(() -> outbox(OutboxEntry.of(OutboxEntry.COMMAND_EVENT, command.userId, key, event.toJson())))
-                .replaceWithVoid();
-    }
-
-    /** The command's current status, for the device that submitted it. */
-    private static OutboxEntry statusFrame(Command command, String corr) {
-        var status = new io.rccs.model.protocol.payload.CommandStatus(command.commandId.toString(), command.status.name(),
-                command.targetDevice, command.attempt, parse(command.result), command.lastError);
-        return OutboxEntry.of(OutboxEntry.DEVICE_FRAME, command.userId, command.senderDevice,
-                FrameCodec.encode(ServerFrames.of(FrameType.COMMAND_STATUS, corr, status)));
-    }
-
-    private static Frame commandFrame(Command command) {
-        CommandDelivery delivery = new CommandDelivery(command.commandId.toString(), command.name, parse(command.args),
-                Priority.name(command.priority), command.attempt);
-        return Frame.server(command.commandId + "-" + command.attempt, FrameType.COMMAND, null, FrameCodec.toPayload(delivery))
-                .withFrom(command.senderDevice);
-    }
-
-    private static JsonNode parse(String json) {
-        try {
-            return json == null ? null : FrameCodec.mapper().readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored JSON is always valid", e);
-        }
-    }
-
-    private Uni<OutboxEntry> outbox(OutboxEntry entry) {
-        return entry.persist();
-    }
+    /** Sorts what a transaction returns in delivery order (tests, flush reports). */
+    static final Comparator<Command> DELIVERY_ORDER = Comparator.<Command>comparingInt(c -> -c.priority)
+            .thenComparing(c -> c.createdAt).thenComparing(c -> c.commandId);
 }

@@ -1,47 +1,34 @@
 package io.rccs.queue.directory;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 
-import jakarta.persistence.Column;
-import jakarta.persistence.Entity;
-import jakarta.persistence.Id;
-import jakarta.persistence.Table;
-
-import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.rccs.model.protocol.payload.Capabilities;
+import io.vertx.mutiny.sqlclient.Row;
 
-/** A device as this service learnt it from rccs.device.events. */
-@Entity
-@Table(name = "known_device")
-public class KnownDevice extends PanacheEntityBase {
+/**
+ * A device as this service learnt it from rccs.device.events (table {@code queue.known_device}).
+ *
+ * @param lastOnline when it was last seen coming online ({@link Instant#EPOCH} if never)
+ * @param revokedAt  set by io.rccs.device.revoked.v1; cleared only when the id is registered anew
+ */
+public record KnownDevice(String userId, String deviceId, String kind, List<String> capabilities, boolean trusted,
+        boolean online, Instant lastOnline, Instant revokedAt) {
 
-    @Id
-    @Column(name = "device_key")
-    public String deviceKey;
+    static final String COLUMNS = "user_id, device_id, kind, capabilities, trusted, online, last_online, revoked_at";
 
-    @Column(name = "user_id", nullable = false)
-    public String userId;
+    /** Who gets a command submitted without {@code to}: desktops first, then the most recently active. */
+    public static final Comparator<KnownDevice> PREFERRED = Comparator
+            .comparing((KnownDevice device) -> !"desktop".equals(device.kind()))
+            .thenComparing(KnownDevice::lastOnline, Comparator.reverseOrder());
 
-    @Column(name = "device_id", nullable = false)
-    public String deviceId;
-
-    @Column(nullable = false)
-    public String kind;
-
-    @Column(nullable = false)
-    public String[] capabilities = new String[0];
-
-    @Column(nullable = false)
-    public boolean trusted;
-
-    /** When it was last seen online ({@link Instant#EPOCH} if only ever heard of by events that do not say so). */
-    @Column(name = "last_online", nullable = false)
-    public Instant lastOnline;
-
-    /** Set by io.rccs.device.revoked.v1; cleared only when the id is registered anew. */
-    @Column(name = "revoked_at")
-    public Instant revokedAt;
+    static KnownDevice from(Row row) {
+        String[] capabilities = row.getArrayOfStrings(3);
+        return new KnownDevice(row.getString(0), row.getString(1), row.getString(2),
+                capabilities == null ? List.of() : List.of(capabilities), row.getBoolean(4), row.getBoolean(5),
+                row.getOffsetDateTime(6).toInstant(), row.getOffsetDateTime(7) == null ? null : row.getOffsetDateTime(7).toInstant());
+    }
 
     public boolean revoked() {
         return revokedAt != null;
@@ -53,6 +40,6 @@ public class KnownDevice extends PanacheEntityBase {
      * by {@code name} or any {@code name@N}.
      */
     public boolean canRun(List<String> required) {
-        return trusted && Capabilities.allMet(List.of(capabilities), required);
+        return trusted && Capabilities.allMet(capabilities, required);
     }
 }

@@ -1,85 +1,243 @@
 package io.rccs.queue.outbox;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
-import io.quarkus.hibernate.reactive.panache.Panache;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.EventPublisher;
+import io.rccs.common.consumption.Failures;
 import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.Delivery;
+import io.rccs.model.events.Topics;
+import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.FrameCodec;
+import io.rccs.queue.QueueConfig;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Publishes the outbox in id order: right after each transaction that wrote to it, and on a timer
- * for whatever a crash left behind. One flush at a time per instance keeps the order; an entry is
- * deleted in the same transaction that held its lock, after the broker acknowledged it.
+ * Publishes the outbox without ever holding a database connection during broker I/O: entries are
+ * read (or were just written), sent, and deleted once the broker acknowledged them, each database
+ * step a short statement of its own.
+ * <ul>
+ * <li><b>At once</b>: right after its commit, a transaction's entries are published by the replica
+ * that wrote them — after the older entries of the same commands that this replica is still
+ * publishing ({@link Outbox.Written#after}). When an older entry is another replica's (or a crashed
+ * one's), the new entries are left to the sweep, which keeps the order.</li>
+ * <li><b>The sweep</b>: one replica at a time (a lease in {@code queue.lease}) publishes, in id order,
+ * every entry older than {@code rccs.queue.outbox-grace}: what a crash, a broker outage or a deferral
+ * left behind. It retries without bound.</li>
+ * </ul>
+ * Delivery is at least once: an entry published at once and then again by the sweep (its replica was
+ * slow) arrives twice. Consumers dedupe: command events by {@code version}, inbox entries by their key,
+ * command frames by {@code commandId} (docs/asyncapi.yaml).
  */
 @ApplicationScoped
 public class OutboxPublisher {
 
-    private static final int BATCH = 200;
+    static final String LEASE = "outbox-sweep";
+    private static final int SWEEP_BATCH = 500;
 
+    private static final String DELETE = "DELETE FROM queue.outbox WHERE id = ANY($1::bigint[])";
+    private static final String STILL_THERE = "SELECT id FROM queue.outbox WHERE id = ANY($1::bigint[])";
+    private static final String LEFT_BEHIND = """
+            SELECT id, kind, user_id, target, payload, command_id FROM queue.outbox
+             WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2""";
+    private static final String TAKE_LEASE = """
+            INSERT INTO queue.lease AS l (name, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+            ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+             WHERE l.owner = EXCLUDED.owner OR l.expires_at < now()
+            RETURNING owner""";
+
+    private final Pool pool;
     private final DeliverySender deliveries;
     private final MutinyEmitter<String> commandEvents;
-    private final AtomicBoolean flushing = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
+    private final MutinyEmitter<String> deadLetters;
+    private final MutinyEmitter<String> framesIn;
+    private final QueueConfig config;
+    private final String instance = UUID.randomUUID().toString();
+    /** Entries this replica is publishing at once: completes true when published, false when left to the sweep. */
+    private final Map<Long, CompletableFuture<Boolean>> inFlight = new ConcurrentHashMap<>();
+    private final Counter deferred;
+    private final Counter swept;
 
-    public OutboxPublisher(DeliverySender deliveries, @Channel(Channels.COMMAND_EVENTS_OUT) MutinyEmitter<String> commandEvents) {
+    public OutboxPublisher(Pool pool, DeliverySender deliveries,
+            @Channel(Channels.COMMAND_EVENTS_OUT) MutinyEmitter<String> commandEvents,
+            @Channel(Channels.COMMAND_DEAD_LETTERS_OUT) MutinyEmitter<String> deadLetters,
+            @Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, QueueConfig config, MeterRegistry metrics) {
+        this.pool = pool;
         this.deliveries = deliveries;
         this.commandEvents = commandEvents;
+        this.deadLetters = deadLetters;
+        this.framesIn = framesIn;
+        this.config = config;
+        this.deferred = metrics.counter("rccs_outbox_entries_total", "path", "deferred");
+        this.swept = metrics.counter("rccs_outbox_entries_total", "path", "swept");
     }
 
-    /** Publishes what a crash or a failed publish left behind. */
-    @Scheduled(every = "${rccs.queue.outbox-sweep:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> sweep() {
-        return flush().onFailure().recoverWithItem(failure -> {
-            Log.warnf("outbox sweep failed: %s", failure.getMessage());
-            return null;
+    /**
+     * Publishes what a committed transaction wrote, after the older entries of its commands. Never
+     * fails: what cannot be published now is left to the sweep (and the failure logged).
+     */
+    public Uni<Void> afterCommit(Outbox.Written written) {
+        if (written.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        CompletableFuture<Boolean> mine = new CompletableFuture<>();
+        written.ids().forEach(id -> inFlight.put(id, mine));
+        return predecessors(written.after())
+                .chain(ready -> ready ? send(written.entries()).chain(() -> delete(written.ids())).replaceWith(true)
+                        : Uni.createFrom().item(false))
+                .onFailure().recoverWithItem(failure -> {
+                    Log.warnf("publishing outbox entries %s failed, the sweep will: %s", Outbox.describe(written.ids()),
+                            Failures.describe(failure));
+                    return false;
+                })
+                .invoke(published -> {
+                    if (!published) {
+                        deferred.increment(written.ids().size());
+                    }
+                    mine.complete(published);
+                    written.ids().forEach(inFlight::remove);
+                })
+                .replaceWithVoid();
+    }
+
+    /**
+     * True once every older entry is published: those this replica is publishing are awaited; any
+     * other that is still in the table belongs to another replica or to the sweep, so false.
+     */
+    private Uni<Boolean> predecessors(Set<Long> after) {
+        if (after.isEmpty()) {
+            return Uni.createFrom().item(true);
+        }
+        List<CompletableFuture<Boolean>> local = new ArrayList<>();
+        Set<Long> elsewhere = new LinkedHashSet<>();
+        for (Long id : after) {
+            CompletableFuture<Boolean> publishing = inFlight.get(id);
+            if (publishing != null) {
+                local.add(publishing);
+            } else {
+                elsewhere.add(id);
+            }
+        }
+        Uni<Boolean> othersGone = elsewhere.isEmpty() ? Uni.createFrom().item(true)
+                : pool.preparedQuery(STILL_THERE).execute(Tuple.of(elsewhere.toArray(Long[]::new)))
+                        .map(rows -> rows.size() == 0); // deleted means published
+        return othersGone.chain(gone -> {
+            if (!gone) {
+                return Uni.createFrom().item(false);
+            }
+            return Uni.createFrom().completionStage(CompletableFuture.allOf(local.toArray(CompletableFuture[]::new))
+                    .thenApply(ignored -> local.stream().allMatch(CompletableFuture::join)));
         });
     }
 
-    /** Publishes everything pending; completes when this instance's flush is done. */
-    public Uni<Void> flush() {
-        if (!flushing.compareAndSet(false, true)) {
-            again.set(true); // the running flush will go round once more
-            return Uni.createFrom().voidItem();
-        }
-        again.set(false);
-        return Panache.withTransaction(this::publishBatch)
-                .eventually(() -> flushing.set(false))
-                .chain(published -> published == BATCH || again.getAndSet(false) ? flush() : Uni.createFrom().voidItem());
+    /** The sweep: one replica at a time publishes, in id order, what is older than the grace period. */
+    @Scheduled(every = "${rccs.queue.outbox-sweep:500ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
+        return holdLease().chain(held -> held ? sweepBatches() : Uni.createFrom().voidItem())
+                .onFailure().recoverWithItem(failure -> {
+                    Log.warnf("outbox sweep failed, next round retries: %s", Failures.describe(failure));
+                    return null;
+                });
     }
 
-    private Uni<Integer> publishBatch() {
-        return OutboxEntry.<OutboxEntry>find("order by id").withLock(LockModeType.PESSIMISTIC_WRITE).page(0, BATCH).list()
-                .call(entries -> publishInOrder(entries, 0))
-                .call(entries -> entries.isEmpty() ? Uni.createFrom().voidItem()
-                        : OutboxEntry.delete("id in ?1", entries.stream().map(entry -> entry.id).toList()))
-                .map(List::size);
+    private Uni<Boolean> holdLease() {
+        return pool.preparedQuery(TAKE_LEASE).execute(Tuple.of(LEASE, instance, seconds(config.leaseTtl())))
+                .map(rows -> rows.size() == 1);
     }
 
-    private Uni<Void> publishInOrder(List<OutboxEntry> entries, int index) {
-        if (index == entries.size()) {
-            return Uni.createFrom().voidItem();
-        }
-        return publish(entries.get(index)).chain(() -> publishInOrder(entries, index + 1));
+    private Uni<Void> sweepBatches() {
+        return pool.preparedQuery(LEFT_BEHIND).execute(Tuple.of(seconds(config.outboxGrace()), SWEEP_BATCH))
+                .chain(rows -> {
+                    List<Long> ids = new ArrayList<>();
+                    List<Announcement> entries = new ArrayList<>();
+                    for (Row row : rows) {
+                        ids.add(row.getLong(0));
+                        entries.add(new Announcement(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
+                                row.getUUID(5)));
+                    }
+                    if (ids.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    swept.increment(ids.size());
+                    Uni<Void> done = send(entries).chain(() -> delete(ids));
+                    return ids.size() == SWEEP_BATCH ? done.chain(this::sweepBatches) : done;
+                });
     }
 
-    private Uni<Void> publish(OutboxEntry entry) {
-        if (OutboxEntry.DEVICE_FRAME.equals(entry.kind)) {
-            // an offline device gets nothing now: open commands are dispatched again when it comes online
-            return deliveries.toDevice(entry.userId, entry.target, FrameCodec.decodeServerFrame(entry.payload)).replaceWithVoid();
+    /** Publishes the entries, all handed to the producers at once in their order, and waits for every acknowledgement. */
+    Uni<Void> send(List<Announcement> entries) {
+        // one presence lookup per device, before any send, so that a device's frames go out in order
+        Map<String, Set<String>> framesFor = new LinkedHashMap<>();
+        for (Announcement entry : entries) {
+            if (Announcement.DEVICE_FRAME.equals(entry.kind())) {
+                framesFor.computeIfAbsent(entry.userId(), ignored -> new LinkedHashSet<>()).add(entry.target());
+            }
         }
-        return EventPublisher.publish(commandEvents, entry.target, CloudEvent.fromJson(entry.payload));
+        List<Uni<Map.Entry<String, Map<String, PresenceEntry>>>> lookups = new ArrayList<>();
+        framesFor.forEach((user, devices) -> lookups.add(deliveries.presence(user, devices).map(found -> Map.entry(user, found))));
+        Uni<Map<String, Map<String, PresenceEntry>>> presence = lookups.isEmpty() ? Uni.createFrom().item(Map.of())
+                : Uni.join().all(lookups).andFailFast().map(found -> {
+                    Map<String, Map<String, PresenceEntry>> byUser = new LinkedHashMap<>();
+                    found.forEach(pair -> byUser.put(pair.getKey(), pair.getValue()));
+                    return byUser;
+                });
+        return presence.chain(online -> {
+            List<Uni<Void>> sends = new ArrayList<>(entries.size());
+            for (Announcement entry : entries) {
+                Uni<Void> send = toBroker(entry, online);
+                if (send != null) {
+                    sends.add(send);
+                }
+            }
+            return DeliverySender.all(sends);
+        });
+    }
+
+    private Uni<Void> toBroker(Announcement entry, Map<String, Map<String, PresenceEntry>> online) {
+        return switch (entry.kind()) {
+            case Announcement.DEVICE_FRAME -> {
+                PresenceEntry where = online.getOrDefault(entry.userId(), Map.of()).get(entry.target());
+                // an offline device gets nothing now: it is dispatched again when it comes online
+                yield where == null ? null
+                        : deliveries.send(where.gateway(), Delivery.of(entry.userId(), entry.target(),
+                                FrameCodec.decodeServerFrame(entry.payload())));
+            }
+            case Announcement.INBOX -> EventPublisher.publish(framesIn, entry.userId(), CloudEvent.fromJson(entry.payload()),
+                    Topics.FRAME_TYPE_HEADER, Topics.INBOX_APPEND_TYPE);
+            case Announcement.EVENT -> EventPublisher.publish(commandEvents, entry.target(), CloudEvent.fromJson(entry.payload()));
+            case Announcement.DEAD_LETTER -> EventPublisher.publish(deadLetters, entry.target(), CloudEvent.fromJson(entry.payload()));
+            default -> throw new IllegalStateException("unknown outbox kind " + entry.kind());
+        };
+    }
+
+    private Uni<Void> delete(List<Long> ids) {
+        return pool.preparedQuery(DELETE).execute(Tuple.of(ids.toArray(Long[]::new))).replaceWithVoid();
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
     }
 }
