@@ -99,7 +99,7 @@ class CapabilityMatchingTest {
 
     private static String queued(CommandFixture f, String id, List<String> requires) {
         submit(f, id, null, requires);
-        Delivery queued = f.deliveries.await("QUEUED answering " + id,
+        Delivery queued = f.statuses.await("QUEUED answering " + id,
                 f.statusToSender(null, "QUEUED").and(d -> id.equals(d.frame().corr())));
         return payload(queued.frame(), CommandStatus.class).commandId();
     }

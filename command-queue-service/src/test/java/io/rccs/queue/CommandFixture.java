@@ -40,6 +40,8 @@ final class CommandFixture implements AutoCloseable {
     final String targetConn = unique("conn");
     final Tail<Delivery> deliveries;
     final Tail<Keyed> commandEvents;
+    /** The command.status frames the queue put in devices' inboxes (rccs.frames.in, inbox.append). */
+    final Tail<Delivery> statuses;
     private final RedisDataSource redis;
 
     CommandFixture(RedisDataSource redis) {
@@ -47,6 +49,7 @@ final class CommandFixture implements AutoCloseable {
         KafkaTestSupport.awaitQueueReady();
         this.deliveries = KafkaTestSupport.deliveries(GATEWAY);
         this.commandEvents = KafkaTestSupport.events(Topics.COMMAND_EVENTS);
+        this.statuses = io.rccs.testsupport.KafkaTestKit.inboxAppends();
         StoreTestSupport.online(redis, user, sender, senderConn, GATEWAY);
     }
 
@@ -83,7 +86,7 @@ final class CommandFixture implements AutoCloseable {
     /** Submits and returns the commandId of the QUEUED status answering the submit. */
     String submitQueued(String submitId, String name, String priority) {
         submit(submitId, name, priority);
-        Delivery queued = deliveries.await("QUEUED answering " + submitId, statusToSender(null, "QUEUED")
+        Delivery queued = statuses.await("QUEUED answering " + submitId, statusToSender(null, "QUEUED")
                 .and(d -> submitId.equals(d.frame().corr())));
         return payload(queued.frame(), CommandStatus.class).commandId();
     }
@@ -128,5 +131,6 @@ final class CommandFixture implements AutoCloseable {
         StoreTestSupport.offline(redis, user, target);
         deliveries.close();
         commandEvents.close();
+        statuses.close();
     }
 }

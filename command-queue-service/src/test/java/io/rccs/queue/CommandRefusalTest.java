@@ -44,7 +44,7 @@ class CommandRefusalTest {
             assertError(f, "submit-nowhere", ErrorCode.NOT_FOUND);
             assertThat(StoreTestSupport.count("select count(*) from queue.command where user_id = ?", f.user))
                     .as("a refused submit stores nothing").isZero();
-            assertThat(f.deliveries.all(f.statusToSender(null, "QUEUED"))).isEmpty();
+            assertThat(f.statuses.all(f.statusToSender(null, "QUEUED"))).isEmpty();
         }
     }
 
@@ -59,11 +59,11 @@ class CommandRefusalTest {
             Delivery command = f.deliveries.await("command on the online D", frameFor(f.user, f.target, FrameType.COMMAND));
             assertThat(payload(command.frame(), CommandDelivery.class).commandId()).isEqualTo(commandId);
             f.ack(commandId);
-            f.deliveries.await("DELIVERED", f.statusToSender(commandId, "DELIVERED"));
+            f.statuses.await("DELIVERED", f.statusToSender(commandId, "DELIVERED"));
 
             sendFrame(f.user, f.target, f.targetConn, clientFrame(unique("result"), FrameType.COMMAND_RESULT, null,
                     new CommandResult(commandId, false, KafkaTestSupport.payloadOf(java.util.Map.of("exit", 2)), "compiler exploded")));
-            Delivery failed = f.deliveries.await("FAILED for the sender", f.statusToSender(commandId, "FAILED"));
+            Delivery failed = f.statuses.await("FAILED for the sender", f.statusToSender(commandId, "FAILED"));
             CommandStatus status = payload(failed.frame(), CommandStatus.class);
             assertThat(status.error()).isEqualTo("compiler exploded");
             assertThat(status.output().get("exit").asInt()).isEqualTo(2);
@@ -88,7 +88,7 @@ class CommandRefusalTest {
 
             sendFrame(f.user, f.sender, f.senderConn, clientFrame("cancel-early", FrameType.COMMAND_CANCEL, null,
                     new CommandCancel(commandId)));
-            Delivery cancelled = f.deliveries.await("CANCELLED for the sender", f.statusToSender(commandId, "CANCELLED"));
+            Delivery cancelled = f.statuses.await("CANCELLED for the sender", f.statusToSender(commandId, "CANCELLED"));
             assertThat(cancelled.frame().corr()).isEqualTo("cancel-early");
 
             // coming online later, D gets nothing for it

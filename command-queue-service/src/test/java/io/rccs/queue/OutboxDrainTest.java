@@ -30,7 +30,7 @@ class OutboxDrainTest {
             f.targetOnline();
             f.deliveries.await("command on D", frameFor(f.user, f.target, FrameType.COMMAND));
             f.ack(commandId);
-            f.deliveries.await("DELIVERED", f.statusToSender(commandId, "DELIVERED"));
+            f.statuses.await("DELIVERED", f.statusToSender(commandId, "DELIVERED"));
             f.commandEvents.awaitCount("QUEUED, DISPATCHED, DELIVERED events", CommandFixture.eventsOf(commandId), 3);
 
             long deadline = System.nanoTime() + KafkaTestSupport.TIMEOUT.toNanos();

@@ -9,11 +9,14 @@ import java.util.TreeMap;
 import io.rccs.model.protocol.Frame;
 
 /**
- * Turns the at-least-once, possibly reordered stream of delivered {@code message} frames (SPEC 3.2)
- * into an exactly-once, in-order one, and says when an {@code ack} is due. Pure logic, no I/O;
- * thread-safe (every method is synchronized).
+ * Turns the at-least-once, possibly reordered stream of frames with a {@code seq} (SPEC 3.2: the
+ * entries of the device's inbox, {@code message}s and the frames services put there, such as the
+ * {@code command.status} of a command the device submitted) into an exactly-once, in-order one,
+ * and says when an {@code ack} is due. Pure logic, no I/O; thread-safe (every method is
+ * synchronized). Every frame with a seq must go through it, whatever its type: the seqs are shared,
+ * so one left out would be a gap that never fills.
  *
- * <p>The server numbers each device's messages {@code seq} = 1, 2, 3, ... without gaps. A frame
+ * <p>The server numbers each device's inbox entries {@code seq} = 1, 2, 3, ... without gaps. A frame
  * with {@code seq <= lastSeq()} was handed over already and is dropped. A frame with
  * {@code seq == lastSeq() + 1} is deliverable, and so are the held frames that follow it without
  * a gap. A frame further ahead is held until the gap fills: the server resends what it has not
@@ -21,7 +24,7 @@ import io.rccs.model.protocol.Frame;
  * with the highest seq is dropped (the server sends it again later).
  *
  * <p>Before the first frame and without a seed, the first seq seen is the starting point: a device
- * that never resumed gets its unacknowledged messages replayed in order, oldest first.
+ * that never resumed gets its unacknowledged entries replayed in order, oldest first.
  *
  * <p>A frame without {@code seq} (a server that does not number messages) cannot be ordered and is
  * deliverable at once.
@@ -42,7 +45,7 @@ public final class MessageSequencer {
     /** Set by {@link #skipLost}: a gap before the next frame is lost too, not still on its way. */
     private boolean nextStartsAfterLoss;
 
-    /** Unseeded, acking every {@value #DEFAULT_ACK_EVERY} messages, holding at most {@value #DEFAULT_MAX_HELD}. */
+    /** Unseeded, acking every {@value #DEFAULT_ACK_EVERY} frames, holding at most {@value #DEFAULT_MAX_HELD}. */
     public MessageSequencer() {
         this(null, DEFAULT_ACK_EVERY, DEFAULT_MAX_HELD);
     }
@@ -50,7 +53,7 @@ public final class MessageSequencer {
     /**
      * @param resumeFrom the last seq handed over in an earlier session (what {@code hello} resumes
      *                   from), or null to start at the first seq seen
-     * @param ackEvery   an ack is due after this many messages handed over since the last ack
+     * @param ackEvery   an ack is due after this many frames handed over since the last ack
      * @param maxHeld    how many out-of-order frames are held at most while waiting for a gap to fill
      */
     public MessageSequencer(Long resumeFrom, int ackEvery, int maxHeld) {
@@ -71,15 +74,15 @@ public final class MessageSequencer {
     }
 
     /**
-     * Takes one received {@code message} frame and returns the frames that are now deliverable, in
-     * seq order: empty for a duplicate or a frame held for later, possibly several when it filled a
-     * gap. Each seq is returned at most once over the life of this sequencer.
+     * Takes one received frame with a seq (or a {@code message}) and returns the frames that are now
+     * deliverable, in seq order: empty for a duplicate or a frame held for later, possibly several
+     * when it filled a gap. Each seq is returned at most once over the life of this sequencer.
      */
-    public synchronized List<Frame> accept(Frame message) {
-        Long seq = message.seq();
+    public synchronized List<Frame> accept(Frame frame) {
+        Long seq = frame.seq();
         if (seq == null) {
             deliveredSinceAck++; // counts for the cadence, although it cannot be acknowledged by seq
-            return List.of(message);
+            return List.of(frame);
         }
         if (lastSeq == null) {
             lastSeq = seq - 1; // the first seq seen is the starting point
@@ -96,11 +99,11 @@ public final class MessageSequencer {
             }
         }
         if (seq > lastSeq + 1) {
-            hold(seq, message);
+            hold(seq, frame);
             return List.of();
         }
         List<Frame> deliverable = new ArrayList<>();
-        deliverable.add(message);
+        deliverable.add(frame);
         lastSeq = seq;
         releaseContiguous(deliverable);
         deliveredSinceAck += deliverable.size();
@@ -108,14 +111,14 @@ public final class MessageSequencer {
     }
 
     /**
-     * The server said (in {@code welcome.missed}) that the {@code missed} messages after
+     * The server said (in {@code welcome.missed}) that the {@code missed} entries after
      * {@link #lastSeq()} are lost to retention: stop waiting for them. Returns the held frames that
      * are now deliverable. Does nothing before a starting point is known.
      *
      * <p>The server replays what it kept in order right after that {@code welcome}, so the next
      * frame to arrive is the oldest one left: should it still lie ahead (the server counts
      * {@code missed} from what the device acknowledged, which can be more than the seq it resumed
-     * from), the messages before it are taken as lost too.
+     * from), the entries before it are taken as lost too.
      */
     public synchronized List<Frame> skipLost(long missed) {
         if (missed <= 0 || lastSeq == null) {
@@ -140,7 +143,7 @@ public final class MessageSequencer {
         return held.size();
     }
 
-    /** True when {@code ackEvery} messages were handed over since the last ack: send one now. */
+    /** True when {@code ackEvery} frames were handed over since the last ack: send one now. */
     public synchronized boolean ackDue() {
         return deliveredSinceAck >= ackEvery && lastSeq != null;
     }
@@ -180,8 +183,8 @@ public final class MessageSequencer {
         return lastAcked;
     }
 
-    private void hold(long seq, Frame message) {
-        held.putIfAbsent(seq, message); // a resend of one held already changes nothing
+    private void hold(long seq, Frame frame) {
+        held.putIfAbsent(seq, frame); // a resend of one held already changes nothing
         if (held.size() > maxHeld) {
             held.pollLastEntry(); // the newest is the one we will wait longest for anyway
         }

@@ -38,8 +38,9 @@ import io.rccs.model.protocol.payload.Welcome;
 
 /**
  * A resilient device session: stays connected to one of several gateways, resumes where it left
- * off, and hands the application every {@code message} exactly once, in {@code seq} order
- * (SPEC 3.2). Build one with {@link #builder}.
+ * off, and hands the application every frame from its inbox (every frame with a {@code seq}: the
+ * {@code message}s, and the {@code command.status} frames of the commands it submitted) exactly
+ * once, in {@code seq} order (SPEC 3.2, 3.3). Build one with {@link #builder}.
  *
  * <ul>
  *   <li>Connects to the gateways in turn (the next one after every failure or lost connection),
@@ -47,8 +48,8 @@ import io.rccs.model.protocol.payload.Welcome;
  *       token from the supplier for every attempt.</li>
  *   <li>Says {@code hello} with {@code resume.lastSeq} once it has one (from
  *       {@link Builder#resumeFrom} or from what it handed over), and keeps the {@link Welcome}.
- *       When the server says messages were lost to retention ({@code resumed=false, missed=n}) it
- *       stops waiting for them.</li>
+ *       When the server says inbox entries were lost to retention ({@code resumed=false, missed=n})
+ *       it stops waiting for them.</li>
  *   <li>Proves who it is: every {@code hello} carries the credential from its
  *       {@link Builder#credentialStore}, and a credential issued in {@code welcome} is saved there
  *       before anything else happens. A {@code hello} refused as {@code forbidden} (wrong, missing
@@ -56,9 +57,12 @@ import io.rccs.model.protocol.payload.Welcome;
  *   <li>Knows whether it is {@link #trusted()}; a pending device pairs with {@link #pairClaim},
  *       a trusted one lets others in with {@link #pairStart}, {@link #pairApprove} and
  *       {@link #pairDeny}.</li>
- *   <li>Passes received messages through a {@link MessageSequencer}; acknowledges
- *       {@code ack {upTo: lastSeq}} every {@link Builder#ackEvery} messages and at most
- *       {@link Builder#ackDelay} after any unacknowledged one.</li>
+ *   <li>Passes every received frame with a {@code seq} (and every {@code message}) through a
+ *       {@link MessageSequencer}, and hands over what it releases in seq order: messages to
+ *       {@link Builder#onMessage}, other frames (a replayed {@code command.status}) the way a
+ *       frame without seq goes, to the futures it answers and {@link Builder#onOtherFrame}.
+ *       Acknowledges {@code ack {upTo: lastSeq}} every {@link Builder#ackEvery} frames and at
+ *       most {@link Builder#ackDelay} after any unacknowledged one.</li>
  *   <li>Reconnects by itself when the connection closes, unless {@link #close()} was called or the
  *       server closed it with 4409 (another connection took the device: that one wins) or 4403
  *       (the device was revoked).</li>
@@ -70,7 +74,7 @@ import io.rccs.model.protocol.payload.Welcome;
  * <p>Threads: all session work runs on one event thread per device, and both handlers are called
  * there, one frame at a time. A handler may call {@link #send} and {@link #close()}; it should not
  * block for long (acks and resends wait for it). A handler that throws is logged and does not get
- * that message again.
+ * that frame again.
  */
 public final class RccsDevice implements AutoCloseable {
 
@@ -194,7 +198,7 @@ public final class RccsDevice implements AutoCloseable {
         return frame;
     }
 
-    /** The last message seq handed to the application with nothing missing before it, or null before any. */
+    /** The last seq (of a frame from the inbox) handed to the application with nothing missing before it, or null before any. */
     public Long lastSeq() {
         return sequencer.lastSeq();
     }
@@ -305,7 +309,7 @@ public final class RccsDevice implements AutoCloseable {
 
     /**
      * Acknowledges what was handed over, closes the connection normally and stops reconnecting.
-     * Messages received but not yet handed over are dropped (the server sends them again next
+     * Frames with seq received but not yet handed over are dropped (the server sends them again next
      * time); queued frames are not sent. Waits a few seconds at most, and not at all when called
      * from a handler.
      */
@@ -495,7 +499,9 @@ public final class RccsDevice implements AutoCloseable {
         if (connection != current || closing) {
             return; // a late frame of a connection given up on
         }
-        if (frame.is(FrameType.MESSAGE)) {
+        if (frame.seq() != null || frame.is(FrameType.MESSAGE)) {
+            // an inbox entry: messages, and the frames services put there (command.status for a command
+            // this device submitted) share one seq, so all of them go through the sequencer
             handOver(sequencer.accept(frame));
             return;
         }
@@ -505,11 +511,16 @@ public final class RccsDevice implements AutoCloseable {
             } // else: the same welcome again (the server retried a step): skipping lost entries twice would drop some
             return;
         }
-        if (frame.is(FrameType.ERROR) && resendIfRetryable(frame)) {
-            return;
-        }
         if (frame.is(FrameType.RECONNECT)) {
             moveElsewhere(connection, frame);
+        }
+        otherFrame(frame);
+    }
+
+    /** A frame that is not a message, handed over at once or (from the inbox) once in seq order. */
+    private void otherFrame(Frame frame) {
+        if (frame.is(FrameType.ERROR) && resendIfRetryable(frame)) {
+            return;
         }
         if (frame.is(FrameType.PAIR_RESULT)) {
             noteApproval(frame);
@@ -606,7 +617,7 @@ public final class RccsDevice implements AutoCloseable {
         setConnected(true);
         tellApplication(answer);
         if (!accepted.resumed() && accepted.missed() > 0) {
-            LOG.log(System.Logger.Level.WARNING, "{0} messages for {1} after seq {2} were lost to retention",
+            LOG.log(System.Logger.Level.WARNING, "{0} inbox entries for {1} after seq {2} were lost to retention",
                     String.valueOf(accepted.missed()), settings.deviceId(), String.valueOf(sequencer.lastSeq()));
             handOver(sequencer.skipLost(accepted.missed()));
         }
@@ -614,12 +625,17 @@ public final class RccsDevice implements AutoCloseable {
         scheduleAck();
     }
 
+    /** Hands over what the sequencer released, in seq order: messages to onMessage, the rest as other frames. */
     private void handOver(List<Frame> deliverable) {
-        for (Frame message : deliverable) {
+        for (Frame frame : deliverable) {
+            if (!frame.is(FrameType.MESSAGE)) {
+                otherFrame(frame);
+                continue;
+            }
             try {
-                settings.onMessage().accept(message);
+                settings.onMessage().accept(frame);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "message handler failed on seq " + message.seq(), e);
+                LOG.log(System.Logger.Level.WARNING, "message handler failed on seq " + frame.seq(), e);
             }
         }
         if (sequencer.ackDue()) {
@@ -889,7 +905,7 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
-        /** Required: gets every {@code message} exactly once, in seq order. */
+        /** Required: gets every {@code message} exactly once, in seq order (with the other frames that carry a seq). */
         public Builder onMessage(Consumer<Frame> handler) {
             this.onMessage = Objects.requireNonNull(handler, "handler");
             return this;
@@ -897,6 +913,8 @@ public final class RccsDevice implements AutoCloseable {
 
         /**
          * Gets every other frame: {@code welcome}, {@code command}, answers, presence,
+         * {@code command.status} (one with a seq, from the inbox, exactly once and in seq order
+         * among the messages),
          * {@code pair.request} (a new device claimed a code this device started: approve or deny
          * it), {@code pair.result}, and errors other than the retryable ones the device resends by
          * itself ({@code not_trusted} included: a pending device's frame is not sent again).
@@ -913,19 +931,19 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
-        /** Acknowledge after this many messages at the latest (default 100). */
-        public Builder ackEvery(int messages) {
-            this.ackEvery = messages;
+        /** Acknowledge after this many frames with seq at the latest (default 100). */
+        public Builder ackEvery(int frames) {
+            this.ackEvery = frames;
             return this;
         }
 
-        /** Acknowledge at most this long after a message was handed over (default 200 ms). */
+        /** Acknowledge at most this long after a frame with seq was handed over (default 200 ms). */
         public Builder ackDelay(Duration delay) {
             this.ackDelay = Objects.requireNonNull(delay, "delay");
             return this;
         }
 
-        /** How many out-of-order messages are held while a gap fills (default 10,000). */
+        /** How many out-of-order frames with seq are held while a gap fills (default 10,000). */
         public Builder maxHeld(int frames) {
             this.maxHeld = frames;
             return this;

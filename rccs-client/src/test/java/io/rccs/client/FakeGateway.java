@@ -114,6 +114,11 @@ public final class FakeGateway implements AutoCloseable {
             write(0x1, frame.toString().getBytes(StandardCharsets.UTF_8));
         }
 
+        /** Sends a complete server frame as it is (with {@code seq}, {@code from}, ...). */
+        public void send(io.rccs.model.protocol.Frame frame) throws IOException {
+            write(0x1, FrameCodec.encode(frame).getBytes(StandardCharsets.UTF_8));
+        }
+
         /** Closes from the server's side with {@code code}. */
         public void close(int code) throws IOException {
             write(0x8, new byte[] {(byte) (code >> 8), (byte) code});

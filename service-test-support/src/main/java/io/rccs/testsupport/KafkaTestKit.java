@@ -131,6 +131,21 @@ public class KafkaTestKit {
                 record -> CloudEvent.fromJson(record.value()).data(Delivery.class));
     }
 
+    /**
+     * Reads the {@code inbox.append} records on rccs.frames.in from now on, as deliveries of their
+     * frame to their device (what the relay will put in the device's inbox).
+     */
+    public static Tail<Delivery> inboxAppends() {
+        return Tail.allPartitions(Topics.FRAMES_IN, record -> {
+            CloudEvent event = CloudEvent.fromJson(record.value());
+            if (!io.rccs.model.events.EventTypes.INBOX_APPEND.equals(event.type())) {
+                throw new IllegalArgumentException("not an inbox append"); // passed over
+            }
+            io.rccs.model.events.InboxAppend append = event.data(io.rccs.model.events.InboxAppend.class);
+            return Delivery.of(append.userId(), append.deviceId(), append.frame());
+        });
+    }
+
     /** A record of a keyed event topic. */
     public record Keyed(String key, CloudEvent event) {
         public <T> T data(Class<T> type) {

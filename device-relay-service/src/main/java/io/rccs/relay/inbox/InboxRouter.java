@@ -19,7 +19,9 @@ import io.rccs.common.consumption.EventConsumption.Event;
 import io.rccs.common.consumption.Failures;
 import io.rccs.common.consumption.ReliableSteps;
 import io.rccs.model.events.Delivery;
+import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
+import io.rccs.model.events.InboxAppend;
 import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
@@ -35,12 +37,13 @@ import io.rccs.relay.inbox.InboxStore.Stored;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Routes a run of {@code message} and {@code ack} frames (consecutive records of one batch) through
- * the inbox: checks each against the cached device lists, stores every message for each target in
- * one transaction (the sender's frame id making a resend a no-op), then delivers what was newly
- * stored to the targets that are online, all sends at once. Stored before anything is sent: a
- * device that is offline, or whose delivery is lost, gets the entry on its next hello or after the
- * redelivery timeout.
+ * Routes a run of {@code message} and {@code ack} frames and of {@link InboxAppend}s (consecutive
+ * records of one batch) through the inbox: checks each against the cached device lists, stores every
+ * message for each target and every appended server frame in one transaction (the sender's frame id,
+ * or the appending service's key, making a resend a no-op), then delivers what was newly stored to
+ * the targets that are online, all sends at once. Stored before anything is sent: a device that is
+ * offline, or whose delivery is lost, gets the entry on its next hello or after the redelivery
+ * timeout.
  */
 @ApplicationScoped
 public class InboxRouter {
@@ -52,6 +55,10 @@ public class InboxRouter {
     private final EventConsumption consumption;
     private final Counter stored;
     private final Counter duplicates;
+    private final Counter storedFromServices;
+    private final Counter duplicatesFromServices;
+    private final Counter droppedForUnknown;
+    private final Counter droppedForPending;
 
     public InboxRouter(InboxStore store, DeviceCache devices, DeliverySender deliveries, ReliableSteps steps,
             EventConsumption consumption, MeterRegistry metrics) {
@@ -60,13 +67,48 @@ public class InboxRouter {
         this.deliveries = deliveries;
         this.steps = steps;
         this.consumption = consumption;
-        this.stored = metrics.counter("rccs_inbox_entries_total", "outcome", "stored");
-        this.duplicates = metrics.counter("rccs_inbox_entries_total", "outcome", "duplicate");
+        this.stored = metrics.counter("rccs_inbox_entries_total", "outcome", "stored", "from", "device");
+        this.duplicates = metrics.counter("rccs_inbox_entries_total", "outcome", "duplicate", "from", "device");
+        this.storedFromServices = metrics.counter("rccs_inbox_entries_total", "outcome", "stored", "from", "service");
+        this.duplicatesFromServices = metrics.counter("rccs_inbox_entries_total", "outcome", "duplicate", "from", "service");
+        this.droppedForUnknown = metrics.counter("rccs_inbox_appends_dropped_total", "device", "unknown");
+        this.droppedForPending = metrics.counter("rccs_inbox_appends_dropped_total", "device", "pending");
     }
 
     /** The frame types this router owns. */
     public static boolean routes(String frameType) {
         return FrameType.MESSAGE.wire().equals(frameType) || FrameType.ACK.wire().equals(frameType);
+    }
+
+    /**
+     * Checks what a service asks to append (Jackson leaves missing fields null) against what the
+     * inbox tables hold; a record that fails is dead-lettered like any malformed frame.
+     */
+    static InboxAppend validAppend(InboxAppend append) {
+        require(append != null, "no data");
+        require(present(append.userId(), 255), "userId must be 1..255 characters");
+        require(present(append.deviceId(), 64), "deviceId must be 1..64 characters");
+        require(present(append.source(), 63), "source must be 1..63 characters");
+        require(present(append.key(), 64), "key must be 1..64 characters");
+        Frame frame = append.frame();
+        require(frame != null, "no frame");
+        require(frame.v() == Frame.VERSION, "frame.v must be " + Frame.VERSION);
+        require(present(frame.id(), Frame.MAX_ID_LENGTH), "frame.id must be 1.." + Frame.MAX_ID_LENGTH + " characters");
+        // only what the server may send to a device: a client frame in a device's inbox would make no sense to it
+        require(frame.type() != null && FrameType.fromWire(frame.type())
+                .filter(type -> type == FrameType.MESSAGE || !type.clientMaySend() && !type.restOnly()).isPresent(),
+                "frame.type must be a server frame type, not " + frame.type());
+        return append;
+    }
+
+    private static boolean present(String value, int maxLength) {
+        return value != null && !value.isBlank() && value.length() <= maxLength;
+    }
+
+    private static void require(boolean condition, String problem) {
+        if (!condition) {
+            throw new IllegalArgumentException("not a valid inbox append: " + problem);
+        }
     }
 
     /** What one run asks of the inbox, and what to tell senders. */
@@ -78,24 +120,32 @@ public class InboxRouter {
         final List<Throwable> reasons = new ArrayList<>();
     }
 
+    /** Routes the run: each event is a frame a device sent ({@link InboundFrame}) or an {@link InboxAppend}. */
     public Uni<Void> route(String consumer, List<Event> run) {
-        List<InboundFrame> frames = new ArrayList<>(run.size());
+        List<Object> parsed = new ArrayList<>(run.size()); // InboundFrame or InboxAppend, as valid
         List<Event> valid = new ArrayList<>(run.size());
         List<Uni<Void>> malformed = new ArrayList<>();
+        Set<String> users = new LinkedHashSet<>();
         for (Event event : run) {
             try {
-                frames.add(event.data(InboundFrame.class));
+                if (EventTypes.INBOX_APPEND.equals(event.type())) {
+                    InboxAppend append = validAppend(event.data(InboxAppend.class));
+                    parsed.add(append);
+                    users.add(append.userId());
+                } else {
+                    InboundFrame in = event.data(InboundFrame.class);
+                    parsed.add(in);
+                    users.add(in.userId());
+                }
                 valid.add(event);
             } catch (IllegalArgumentException bad) {
                 malformed.add(consumption.reject(consumer, event, bad));
             }
         }
-        Set<String> users = new LinkedHashSet<>();
-        frames.forEach(in -> users.add(in.userId()));
         return DeliverySender.all(malformed)
                 .chain(() -> steps.untilDone("inbox device lists", () -> devices.ofAll(users)))
                 .chain(known -> {
-                    Plan plan = plan(valid, frames, known);
+                    Plan plan = plan(valid, parsed, known);
                     return DeliverySender.all(rejections(consumer, plan))
                             .chain(() -> store(plan))
                             .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies))
@@ -107,10 +157,14 @@ public class InboxRouter {
                 });
     }
 
-    private Plan plan(List<Event> events, List<InboundFrame> frames, Map<String, UserDevices> known) {
+    private Plan plan(List<Event> events, List<Object> parsed, Map<String, UserDevices> known) {
         Plan plan = new Plan();
-        for (int i = 0; i < frames.size(); i++) {
-            InboundFrame in = frames.get(i);
+        for (int i = 0; i < parsed.size(); i++) {
+            if (parsed.get(i) instanceof InboxAppend append) {
+                planAppend(plan, append, known.get(append.userId()));
+                continue;
+            }
+            InboundFrame in = (InboundFrame) parsed.get(i);
             UserDevices mine = known.get(in.userId());
             Known sender = mine.find(in.deviceId());
             try {
@@ -151,6 +205,22 @@ public class InboxRouter {
         return plan;
     }
 
+    /**
+     * A service's frame for one device, stored like a message from the sender {@code @source}. Only a
+     * trusted device gets it: a pending one may see nothing but pairing, and an unknown or revoked one
+     * has no inbox. Such an append is not an error (the device changed meanwhile): it is dropped.
+     */
+    private void planAppend(Plan plan, InboxAppend append, UserDevices mine) {
+        Known target = mine.find(append.deviceId());
+        if (target == null || !target.trusted()) {
+            (target == null ? droppedForUnknown : droppedForPending).increment();
+            Log.debugf("inbox append %s of %s for %s/%s dropped: the device is %s", append.key(), append.senderDevice(),
+                    append.userId(), append.deviceId(), target == null ? "unknown or revoked" : "not trusted");
+            return;
+        }
+        plan.entries.add(new Entry(append.userId(), append.deviceId(), append.senderDevice(), append.key(), append.frame()));
+    }
+
     private List<Uni<Void>> rejections(String consumer, Plan plan) {
         List<Uni<Void>> sends = new ArrayList<>();
         for (int i = 0; i < plan.rejected.size(); i++) {
@@ -171,12 +241,13 @@ public class InboxRouter {
     private Uni<Void> deliver(List<Stored> result, List<Uni<Void>> replies) {
         Map<String, Map<String, List<Stored>>> byUserAndDevice = new LinkedHashMap<>();
         for (Stored entry : result) {
+            boolean fromService = entry.entry().fromService();
             if (entry.created()) {
-                stored.increment();
+                (fromService ? storedFromServices : stored).increment();
                 byUserAndDevice.computeIfAbsent(entry.entry().userId(), ignored -> new LinkedHashMap<>())
                         .computeIfAbsent(entry.entry().deviceId(), ignored -> new ArrayList<>()).add(entry);
             } else {
-                duplicates.increment(); // the first copy was delivered, or will be by the redelivery sweep
+                (fromService ? duplicatesFromServices : duplicates).increment(); // the first copy was delivered, or will be by the redelivery sweep
             }
         }
         List<Uni<Void>> lookups = new ArrayList<>(byUserAndDevice.size());

@@ -22,14 +22,23 @@ import io.vertx.mutiny.sqlclient.Tuple;
 /**
  * The per-device inbox in the relay's schema (tables relay.inbox_cursor and relay.inbox_entry, V2 migration;
  * named in full, as this SQL does not go through Hibernate's default schema),
- * written with set-based SQL so that a whole batch of messages costs one transaction of four
+ * written with set-based SQL so that a whole batch of entries costs one transaction of four
  * statements, whatever its size.
  */
 @ApplicationScoped
 public class InboxStore {
 
-    /** A message to store for one target device; {@code frame} is the frame as delivered, without seq. */
+    /**
+     * A frame to store for one target device; {@code frame} is the frame as delivered, without seq. For
+     * a message, the sending device and its frame id; for a service's frame ({@code InboxAppend}),
+     * {@code @source} and the service's key.
+     */
     public record Entry(String userId, String deviceId, String senderDevice, String frameId, Frame frame) {
+        /** Put here by a service, not sent by a device ({@code @} is never in a device id). */
+        public boolean fromService() {
+            return senderDevice.startsWith("@");
+        }
+
         DeviceKey target() {
             return new DeviceKey(userId, deviceId);
         }

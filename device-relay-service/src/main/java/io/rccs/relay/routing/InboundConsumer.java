@@ -35,8 +35,9 @@ import io.vertx.core.Vertx;
 
 /**
  * Consumes rccs.frames.in (group device-relay) a batch at a time. The batch is cut into runs of
- * consecutive records: a run of {@code message}/{@code ack} frames goes through the inbox in one
- * transaction ({@link InboxRouter}); any other run is handled per user, users in parallel and each
+ * consecutive records: a run of {@code message}/{@code ack} frames and of services' inbox appends
+ * ({@code InboxAppend}, e.g. the command queue's {@code command.status} for the sender) goes through
+ * the inbox in one transaction ({@link InboxRouter}); any other run is handled per user, users in parallel and each
  * user's records in order. Runs follow each other, so every user's frames are handled in the order
  * they were sent. The offsets are committed only once the whole batch is done (EventConsumption).
  */
@@ -70,7 +71,8 @@ public class InboundConsumer {
     @Incoming(Channels.FRAMES_IN)
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
         Context batch = Vertx.currentContext();
-        // command frames are the command queue's (rccs.commands.in): passed over without parsing
+        // command frames are the command queue's (rccs.commands.in): passed over without parsing; the
+        // queue's inbox appends (header inbox.append) are for the inbox, so they are read
         return consumption.parse(CONSUMER, records, EventConsumption.frameTypes(type -> !Topics.isCommandQueueFrame(type)))
                 .chain(events -> inRuns(batch, events));
     }
@@ -111,8 +113,14 @@ public class InboundConsumer {
         });
     }
 
-    /** Peeks at the frame type without mapping the event (an unreadable one goes the per-record way). */
+    /**
+     * Peeks at the frame type without mapping the event (an unreadable one goes the per-record way).
+     * A service's inbox append is always the inbox's: InboxRouter judges (and dead-letters) its data.
+     */
     private static boolean isInboxFrame(Event event) {
+        if (EventTypes.INBOX_APPEND.equals(event.type())) {
+            return true;
+        }
         return EventTypes.FRAME_RECEIVED.equals(event.type()) && event.event().data() != null
                 && InboxRouter.routes(event.event().data().path("frame").path("type").asText(null));
     }

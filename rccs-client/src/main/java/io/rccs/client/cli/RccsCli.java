@@ -116,7 +116,7 @@ public final class RccsCli {
             return 1;
         }
         CompletableFuture<Frame> answer = new CompletableFuture<>();
-        // only tracks how far the messages got without a gap, so the user can --resume after it
+        // only tracks how far the inbox (messages, command.status, ...) got without a gap, so the user can --resume after it
         MessageSequencer seen = new MessageSequencer(options.resumeLastSeq(), MessageSequencer.DEFAULT_ACK_EVERY,
                 MessageSequencer.DEFAULT_MAX_HELD);
         Greeting greeting = new Greeting(hello.id(), credentials, credential != null);
@@ -131,7 +131,7 @@ public final class RccsCli {
             String reason = client.closeReason();
             err.println("rccs: connection closed: " + code + (reason == null || reason.isEmpty() ? "" : " " + reason));
             if (seen.lastSeq() != null) {
-                err.println("rccs: last message seq " + seen.lastSeq() + " (--resume " + seen.lastSeq() + " continues after it)");
+                err.println("rccs: last seq " + seen.lastSeq() + " (--resume " + seen.lastSeq() + " continues after it)");
             }
             exit.complete(code == 1000 ? 0 : 1);
         });
@@ -183,8 +183,8 @@ public final class RccsCli {
                     explainRefusedHello(frame, greeting);
                 }
                 notes.describe(frame, Instant.now()).ifPresent(note -> err.println("rccs: " + note));
-                if (frame.is(FrameType.MESSAGE)) {
-                    seen.accept(frame);
+                if (frame.seq() != null) {
+                    seen.accept(frame); // every frame with a seq: they share the numbering
                 }
                 if (answersHello) {
                     answer.complete(frame);
