@@ -1,0 +1,135 @@
+package io.rccs.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.rccs.e2e.Devices.Recorded;
+import io.rccs.model.protocol.Frame;
+
+/**
+ * Two command-queue replicas share the work (SPEC 3.3: "safe with several replicas"): 1,000 commands
+ * submitted concurrently from ten phones are each dispatched once — no attempt number is ever
+ * dispatched twice — and killing one replica with SIGKILL in the middle loses none. Tagged
+ * {@code faults}: it starts the second replica ({@code ./rccs service start queue-2}) and kills and
+ * restarts the first.
+ */
+@Tag("faults")
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class QueueReplicasIT {
+
+    private static final int PHONES = 10;
+    private static final int PER_PHONE = 100;
+
+    private final Devices devices = new Devices();
+    private final String user = TestUsers.fresh("replicas");
+    private Control control;
+
+    @BeforeEach
+    void needsTheLauncher() {
+        control = Control.fromEnvironment();
+        Assumptions.assumeTrue(control != null, "RCCS_E2E_CONTROL names the ./rccs launcher");
+    }
+
+    @AfterEach
+    void close() {
+        devices.close();
+        if (control != null) {
+            control.run("service", "start", "queue");
+            control.run("service", "stop", "queue-2");
+        }
+    }
+
+    @Test
+    void twoReplicasDispatchEachCommandOnceAndAKilledOneLosesNone() throws Exception {
+        control.run("service", "start", "queue-2");
+        Recorded desk = devices.start(user, "desk", 0, null);
+        List<Recorded> phones = new ArrayList<>();
+        for (int i = 0; i < PHONES; i++) {
+            phones.add(devices.start(user, "phone-" + i, 1, null));
+        }
+        // the desk acknowledges every command it gets, as a real device does
+        // command -> attempt -> the dispatch times (ts) its frames carried: a republished frame keeps its ts
+        Map<String, Map<Integer, Set<Long>>> attempts = new ConcurrentHashMap<>();
+        CompletableFuture<Void> acking = CompletableFuture.runAsync(() -> ackAll(desk, attempts, PHONES * PER_PHONE));
+
+        List<CompletableFuture<List<String>>> submitting = phones.stream()
+                .map(phone -> CompletableFuture.supplyAsync(() -> submitAll(phone, PER_PHONE)))
+                .toList();
+        Devices.sleep(1500); // in the middle of the stream
+        control.run("service", "kill", "queue");
+        Set<String> submitted = new TreeSet<>();
+        for (CompletableFuture<List<String>> phone : submitting) {
+            submitted.addAll(phone.get(2, TimeUnit.MINUTES));
+        }
+        assertThat(submitted).hasSize(PHONES * PER_PHONE);
+
+        // every command reaches the desk (the survivor takes over the killed one's partitions and rows)
+        boolean all = Devices.await(Duration.ofMinutes(2), () -> attempts.size() == PHONES * PER_PHONE);
+        acking.cancel(true);
+        assertThat(all).as("all %d commands reached the desk, got %d", PHONES * PER_PHONE, attempts.size()).isTrue();
+        // no attempt was dispatched twice (by two replicas): each command's attempts are 1..n, each dispatched at one time
+        Map<String, Map<Integer, Set<Long>>> broken = attempts.entrySet().stream()
+                .filter(e -> !e.getValue().keySet().equals(contiguous(e.getValue().size()))
+                        || e.getValue().values().stream().anyMatch(times -> times.size() != 1))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertThat(broken).as("commands whose attempts are not 1..n, each dispatched once").isEmpty();
+        long retried = attempts.values().stream().filter(a -> a.size() > 1).count();
+        System.out.printf("replicas: %d commands delivered, %d of them retried after the kill%n", attempts.size(), retried);
+    }
+
+    /** Submits {@code count} commands to the desk; returns the submit ids once each is QUEUED (or later). */
+    private static List<String> submitAll(Recorded phone, int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(phone.device().send("command.submit", "desk", Map.of("name", "n" + i)).id());
+        }
+        boolean answered = Devices.await(Duration.ofMinutes(2), () -> ids.stream().allMatch(id -> phone.others().stream()
+                .anyMatch(f -> id.equals(f.corr()) && "command.status".equals(f.type()))));
+        assertThat(answered).as("every submit of %s answered", phone.device().deviceId()).isTrue();
+        return phone.others().stream().filter(f -> "command.status".equals(f.type()) && ids.contains(f.corr()))
+                .map(f -> f.payload().path("commandId").asText()).distinct().toList();
+    }
+
+    private static void ackAll(Recorded desk, Map<String, Map<Integer, Set<Long>>> attempts, int expected) {
+        int seen = 0;
+        while (!Thread.currentThread().isInterrupted() && attempts.size() < expected) {
+            List<Frame> frames = desk.others();
+            for (; seen < frames.size(); seen++) {
+                Frame frame = frames.get(seen);
+                if ("command".equals(frame.type())) {
+                    String commandId = frame.payload().path("commandId").asText();
+                    attempts.computeIfAbsent(commandId, ignored -> new ConcurrentHashMap<>())
+                            .computeIfAbsent(frame.payload().path("attempt").asInt(), ignored -> ConcurrentHashMap.newKeySet())
+                            .add(frame.ts());
+                    desk.device().send("command.ack", null, Map.of("commandId", commandId));
+                }
+            }
+            Devices.sleep(20);
+        }
+    }
+
+    private static Set<Integer> contiguous(int n) {
+        Set<Integer> expected = new TreeSet<>();
+        for (int i = 1; i <= n; i++) {
+            expected.add(i);
+        }
+        return expected;
+    }
+}
