@@ -323,7 +323,8 @@ public class CommandStore {
      */
     public Uni<Integer> deviceEvent(String type, DeviceEvent event) {
         return transaction(w -> directory.record(w.connection, type, event).chain(device -> switch (type) {
-            case EventTypes.DEVICE_ONLINE -> device.online() && device.trusted() ? flush(w, device, null)
+            // paired while connected: what any capable device may take can go to it now
+            case EventTypes.DEVICE_ONLINE, EventTypes.DEVICE_PAIRED -> device.online() && device.trusted() ? flush(w, device, null)
                     : Uni.createFrom().item(new Flushed(0, null));
             case EventTypes.DEVICE_OFFLINE -> putBack(w, device).map(n -> new Flushed(n, null));
             case EventTypes.DEVICE_REVOKED -> endCommandsOfRevoked(w, device).map(n -> new Flushed(n, null));
@@ -331,6 +332,7 @@ public class CommandStore {
         })).chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
                 : flushRest(event, flushed.last()).map(more -> flushed.count() + more));
     }
+
 
     /** A long queue: the next batch after {@code from}, each in a transaction of its own, while the device is still online. */
     private Uni<Integer> flushRest(DeviceEvent event, Command from) {

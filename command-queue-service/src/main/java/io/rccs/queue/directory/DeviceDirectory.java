@@ -36,11 +36,11 @@ public class DeviceDirectory {
 
     private static final String ENSURE = """
             INSERT INTO queue.known_device (device_key, user_id, device_id, kind, trusted, last_online)
-            VALUES ($1, $2, $3, $4, false, 'epoch') ON CONFLICT (device_key) DO NOTHING""";
+            VALUES ($1, $2, $3, COALESCE($4, 'desktop'), false, 'epoch') ON CONFLICT (device_key) DO NOTHING""";
     private static final String LOCK = "SELECT " + KnownDevice.COLUMNS + " FROM queue.known_device WHERE device_key = $1 FOR UPDATE";
     private static final String SHARE = "SELECT " + KnownDevice.COLUMNS + " FROM queue.known_device WHERE device_key = $1 FOR SHARE";
     private static final String SAVE = """
-            UPDATE queue.known_device SET kind = $2, capabilities = $3, trusted = $4, online = $5, last_online = $6, revoked_at = $7
+            UPDATE queue.known_device SET kind = COALESCE($2, kind), capabilities = $3, trusted = $4, online = $5, last_online = $6, revoked_at = $7
              WHERE device_key = $1""";
     private static final String OF_USER = "SELECT " + KnownDevice.COLUMNS
             + " FROM queue.known_device WHERE user_id = $1 ORDER BY last_online DESC";

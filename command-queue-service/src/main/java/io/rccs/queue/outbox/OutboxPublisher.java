@@ -57,6 +57,7 @@ public class OutboxPublisher {
 
     static final String LEASE = "outbox-sweep";
     private static final int SWEEP_BATCH = 500;
+    private static final Duration PUBLISH_PATIENCE = Duration.ofSeconds(5);
 
     private static final String DELETE = "DELETE FROM queue.outbox WHERE id = ANY($1::bigint[])";
     private static final String STILL_THERE = "SELECT id FROM queue.outbox WHERE id = ANY($1::bigint[])";
@@ -108,6 +109,8 @@ public class OutboxPublisher {
         return predecessors(written.after())
                 .chain(ready -> ready ? send(written.entries()).chain(() -> delete(written.ids())).replaceWith(true)
                         : Uni.createFrom().item(false))
+                // a broker that does not answer must not stall the caller: the sweep takes over (and keeps the order)
+                .ifNoItem().after(PUBLISH_PATIENCE).fail()
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("publishing outbox entries %s failed, the sweep will: %s", Outbox.describe(written.ids()),
                             Failures.describe(failure));
