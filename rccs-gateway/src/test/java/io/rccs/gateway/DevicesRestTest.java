@@ -5,20 +5,20 @@ import static io.rccs.gateway.GatewayTestSupport.WAIT;
 import static io.rccs.gateway.GatewayTestSupport.deviceId;
 import static io.rccs.gateway.GatewayTestSupport.subject;
 import static io.rccs.gateway.GatewayTestSupport.token;
+import static io.rccs.gateway.RestTestSupport.assertProblem;
+import static io.rccs.gateway.RestTestSupport.exchange;
+import static io.rccs.gateway.RestTestSupport.json;
+import static io.rccs.gateway.RestTestSupport.jsonBody;
+import static io.rccs.gateway.RestTestSupport.response;
+import static io.rccs.gateway.RestTestSupport.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,6 @@ import io.rccs.common.ServerFrames;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.ErrorCode;
-import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Devices;
 
@@ -43,8 +42,6 @@ import io.rccs.model.protocol.payload.Devices;
 @QuarkusTest
 class DevicesRestTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     @TestHTTPResource("/v1/devices")
     URI devices;
 
@@ -56,34 +53,7 @@ class DevicesRestTest {
     }
 
     private static HttpRequest.Builder withToken(URI uri) {
-        return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token("alice"));
-    }
-
-    private static CompletableFuture<HttpResponse<String>> send(HttpRequest request) {
-        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    }
-
-    private static HttpResponse<String> response(CompletableFuture<HttpResponse<String>> pending) {
-        try {
-            return pending.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("no HTTP answer within " + WAIT, e);
-        }
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return FrameCodec.mapper().readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + response.body(), e);
-        }
-    }
-
-    private static HttpRequest.BodyPublisher jsonBody(String json) {
-        return HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8);
+        return RestTestSupport.withToken(uri, "alice");
     }
 
     /** The REST request as the gateway published it: a frame of the user, without a device, to an exchange id. */
@@ -110,25 +80,11 @@ class DevicesRestTest {
         relay.answer(request, ServerFrames.of(FrameType.DEVICES, request.frame().id(), new Devices(List.of(infos))));
     }
 
-    private static void assertProblem(HttpResponse<String> response, int status, String code) {
-        assertThat(response.statusCode()).as("status of " + response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-                type -> assertThat(type).startsWith("application/problem+json"));
-        JsonNode problem = json(response);
-        assertThat(problem.path("status").asInt()).isEqualTo(status);
-        assertThat(problem.path("code").asText()).isEqualTo(code);
-        assertThat(problem.path("type").asText()).endsWith("/" + code);
-        assertThat(problem.path("title").asText()).isNotBlank();
-        assertThat(problem.path("detail").asText()).isNotBlank();
-    }
-
     @Test
-    void withoutATokenItIs401() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(devices).timeout(Duration.ofSeconds(30)).GET().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    void withoutATokenItIs401() {
+        HttpResponse<String> response = exchange(HttpRequest.newBuilder(devices).timeout(Duration.ofSeconds(30)).GET().build());
         assertThat(response.statusCode()).isEqualTo(401);
-        HttpResponse<String> delete = HTTP.send(HttpRequest.newBuilder(device("any")).timeout(Duration.ofSeconds(30)).DELETE().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> delete = exchange(HttpRequest.newBuilder(device("any")).timeout(Duration.ofSeconds(30)).DELETE().build());
         assertThat(delete.statusCode()).isEqualTo(401);
     }
 

@@ -1,8 +1,5 @@
 package io.rccs.gateway.rest;
 
-import java.util.List;
-import java.util.function.Function;
-
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -17,20 +14,13 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.quarkus.logging.Log;
-import io.quarkus.security.identity.SecurityIdentity;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
-import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
-import io.rccs.model.protocol.ProtocolException;
 import io.rccs.model.protocol.payload.DeviceRename;
 import io.rccs.model.protocol.payload.DeviceRevoke;
 import io.rccs.model.protocol.payload.Devices;
 import io.rccs.model.protocol.payload.DevicesList;
-import io.rccs.model.protocol.payload.ErrorPayload;
-import io.rccs.model.protocol.payload.Payload;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -46,27 +36,25 @@ public class DevicesResource {
     public record Rename(String name) {
     }
 
-    private final RestExchanges exchanges;
-    private final SecurityIdentity identity;
+    private final RestCalls calls;
 
-    public DevicesResource(RestExchanges exchanges, SecurityIdentity identity) {
-        this.exchanges = exchanges;
-        this.identity = identity;
+    public DevicesResource(RestCalls calls) {
+        this.calls = calls;
     }
 
     @GET
     @Operation(summary = "The user's devices, optionally filtered by kind, capability requirement (name@major) and presence")
     public Uni<Response> list(@QueryParam("kind") String kind, @QueryParam("capability") String capability,
             @QueryParam("online") Boolean online) {
-        return ask(FrameType.DEVICES_LIST, new DevicesList(kind, capability, online, null),
-                answer -> Response.ok(payloadOrNull(answer, Devices.class)).build());
+        return calls.ask(FrameType.DEVICES_LIST, new DevicesList(kind, capability, online, null),
+                answer -> Response.ok(RestCalls.payloadOrNull(answer, Devices.class)).build());
     }
 
     @GET
     @Path("/{id}")
     @Operation(summary = "One device of the user")
     public Uni<Response> get(@PathParam("id") String id) {
-        return ask(FrameType.DEVICES_LIST, new DevicesList(null, null, null, id), DevicesResource::first);
+        return calls.ask(FrameType.DEVICES_LIST, new DevicesList(null, null, null, id), DevicesResource::first);
     }
 
     @PATCH
@@ -74,50 +62,19 @@ public class DevicesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Renames a device of the user")
     public Uni<Response> rename(@PathParam("id") String id, Rename body) {
-        return ask(FrameType.DEVICE_RENAME, new DeviceRename(id, body == null ? null : body.name()), DevicesResource::first);
+        return calls.ask(FrameType.DEVICE_RENAME, new DeviceRename(id, body == null ? null : body.name()), DevicesResource::first);
     }
 
     @DELETE
     @Path("/{id}")
     @Operation(summary = "Revokes a device: its credential stops working, its connection closes (4403), its inbox is dropped")
     public Uni<Response> revoke(@PathParam("id") String id) {
-        return ask(FrameType.DEVICE_REVOKE, new DeviceRevoke(id), answer -> Response.noContent().build());
+        return calls.ask(FrameType.DEVICE_REVOKE, new DeviceRevoke(id), answer -> Response.noContent().build());
     }
 
     private static Response first(Frame answer) {
-        Devices devices = payloadOrNull(answer, Devices.class);
+        Devices devices = RestCalls.payloadOrNull(answer, Devices.class);
         return devices == null || devices.devices().isEmpty() ? Problem.of(ErrorCode.NOT_FOUND, "no such device")
                 : Response.ok(devices.devices().get(0)).build();
-    }
-
-    private Uni<Response> ask(FrameType type, Payload payload, Function<Frame, Response> onAnswer) {
-        try {
-            payload.validate();
-        } catch (ProtocolException e) {
-            return Uni.createFrom().item(Problem.of(e.code(), e.getMessage()));
-        }
-        String userId = identity.getPrincipal().getName();
-        return exchanges.ask(userId, List.copyOf(identity.getRoles()), type, payload)
-                .map(answer -> {
-                    if (answer.is(FrameType.ERROR)) {
-                        ErrorPayload error = payloadOrNull(answer, ErrorPayload.class);
-                        ErrorCode code = error == null ? ErrorCode.UNAVAILABLE : ErrorCode.fromWire(error.code()).orElse(ErrorCode.UNAVAILABLE);
-                        return Problem.of(code, error == null ? "the service could not answer" : error.message());
-                    }
-                    return onAnswer.apply(answer);
-                })
-                .onFailure().recoverWithItem(failure -> {
-                    Log.warnf("REST %s of %s failed: %s", type.wire(), userId, failure.toString());
-                    return Problem.of(ErrorCode.UNAVAILABLE, failure instanceof TimeoutException
-                            ? "the device service did not answer in time: try again" : "the device service is unavailable: try again");
-                });
-    }
-
-    private static <T> T payloadOrNull(Frame frame, Class<T> type) {
-        try {
-            return FrameCodec.payload(frame, type);
-        } catch (ProtocolException e) {
-            return null;
-        }
     }
 }

@@ -41,8 +41,17 @@ public class RestExchanges {
 
     /** Sends the frame in the user's name and waits for the answer; fails with a TimeoutException after rccs.gateway.rest-timeout. */
     public Uni<Frame> ask(String userId, List<String> roles, FrameType type, Object payload) {
+        return ask(userId, roles, type, null, null, payload);
+    }
+
+    /**
+     * As {@link #ask(String, List, FrameType, Object)}, with the frame's id and target chosen by the
+     * caller: a submit's id is its idempotency key (null: the exchange id). The exchange id is always
+     * a fresh one, so two requests that carry the same frame id are each answered to their own.
+     */
+    public Uni<Frame> ask(String userId, List<String> roles, FrameType type, String frameId, String to, Object payload) {
         String exchangeId = PREFIX + UUID.randomUUID();
-        Frame frame = Frame.client(exchangeId, type, null, payload == null ? null
+        Frame frame = Frame.client(frameId == null ? exchangeId : frameId, type, to, payload == null ? null
                 : io.rccs.model.protocol.FrameCodec.toPayload(payload));
         return Uni.createFrom().<Frame>emitter(emitter -> {
             waiting.put(exchangeId, new Waiting(userId, emitter));
