@@ -11,6 +11,8 @@ import static io.rccs.queue.KafkaTestSupport.sendFrame;
 import static io.rccs.queue.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.fail;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -22,6 +24,8 @@ import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.CommandAck;
+import io.rccs.model.protocol.payload.CommandCancel;
+import io.rccs.model.protocol.payload.CommandResult;
 import io.rccs.model.protocol.payload.CommandStatus;
 import io.rccs.model.protocol.payload.CommandSubmit;
 import io.rccs.testsupport.KafkaTestKit.Keyed;
@@ -43,6 +47,8 @@ final class CommandFixture implements AutoCloseable {
     /** The command.status frames the queue put in devices' inboxes (rccs.frames.in, inbox.append). */
     final Tail<Delivery> statuses;
     private final RedisDataSource redis;
+    /** Devices {@link #deviceOnline} put in Redis, taken out again on close. */
+    private final List<String> extraDevices = new ArrayList<>();
 
     CommandFixture(RedisDataSource redis) {
         this.redis = redis;
@@ -125,8 +131,91 @@ final class CommandFixture implements AutoCloseable {
         }
     }
 
+    /** S submits a command to {@code to} (null: any capable device). */
+    void submit(String submitId, String to, CommandSubmit command) {
+        sendFrame(user, sender, senderConn, clientFrame(submitId, FrameType.COMMAND_SUBMIT, to, command));
+    }
+
+    /** Submits and returns the commandId of the QUEUED status answering the submit. */
+    String submitQueued(String submitId, String to, CommandSubmit command) {
+        submit(submitId, to, command);
+        Delivery queued = statuses.await("QUEUED answering " + submitId, statusToSender(null, "QUEUED")
+                .and(d -> submitId.equals(d.frame().corr())));
+        return payload(queued.frame(), CommandStatus.class).commandId();
+    }
+
+    /** D connects and the queue's directory has it online. */
+    void targetOnlineKnown() {
+        targetOnline();
+        awaitOnline(target, true);
+    }
+
+    /**
+     * Another device of the user connects (presence, then its online event: a trusted device of this kind with
+     * these capabilities); returns once the queue's directory has it online.
+     */
+    void deviceOnline(String deviceId, String connectionId, String kind, List<String> capabilities) {
+        extraDevices.add(deviceId);
+        StoreTestSupport.online(redis, user, deviceId, connectionId, GATEWAY);
+        sendDeviceEvent(EventTypes.DEVICE_ONLINE, KafkaTestSupport.deviceEvent(user, deviceId, kind, capabilities, true, connectionId));
+        awaitOnline(deviceId, true);
+    }
+
+    /** A device disconnects: presence gone, then its offline event; returns once the directory has it offline. */
+    void deviceOffline(String deviceId, String kind, List<String> capabilities) {
+        StoreTestSupport.offline(redis, user, deviceId);
+        sendDeviceEvent(EventTypes.DEVICE_OFFLINE, KafkaTestSupport.deviceEvent(user, deviceId, kind, capabilities, false, null));
+        awaitOnline(deviceId, false);
+    }
+
+    /** Waits until queue.known_device has the device with this presence. */
+    void awaitOnline(String deviceId, boolean online) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (StoreTestSupport.count("select count(*) from queue.known_device where device_key = ? and online = ?",
+                Topics.deviceKey(user, deviceId), online) != 1) {
+            if (System.nanoTime() > deadline) {
+                fail("queue.known_device never had %s %s", Topics.deviceKey(user, deviceId), online ? "online" : "offline");
+            }
+            KafkaTestSupport.sleep(50);
+        }
+    }
+
+    /** A device acknowledges a command. */
+    void ack(String deviceId, String connectionId, String commandId) {
+        sendFrame(user, deviceId, connectionId, clientFrame(unique("ack"), FrameType.COMMAND_ACK, null, new CommandAck(commandId)));
+    }
+
+    /** A device reports a result. */
+    void result(String deviceId, String connectionId, String commandId, boolean ok) {
+        sendFrame(user, deviceId, connectionId, clientFrame(unique("result"), FrameType.COMMAND_RESULT, null,
+                new CommandResult(commandId, ok, null, ok ? null : "failed")));
+    }
+
+    /** S cancels a command. */
+    void cancel(String cancelId, String commandId) {
+        sendFrame(user, sender, senderConn, clientFrame(cancelId, FrameType.COMMAND_CANCEL, null, new CommandCancel(commandId)));
+    }
+
+    /** The command's row (status, attempt, target_device, ...). */
+    static Map<String, Object> row(String commandId) {
+        List<Map<String, Object>> rows = StoreTestSupport.rows("select * from queue.command where command_id = ?::uuid", commandId);
+        if (rows.size() != 1) {
+            fail("no single row for command %s: %s", commandId, rows);
+        }
+        return rows.get(0);
+    }
+
+    /** The command.status payloads S got for the command so far, in the order they were published. */
+    List<CommandStatus> statusesOf(String commandId) {
+        return statuses.all(frameFor(user, sender, FrameType.COMMAND_STATUS)).stream()
+                .map(d -> payload(d.frame(), CommandStatus.class))
+                .filter(status -> commandId.equals(status.commandId()))
+                .toList();
+    }
+
     @Override
     public void close() {
+        extraDevices.forEach(device -> StoreTestSupport.offline(redis, user, device));
         StoreTestSupport.offline(redis, user, sender);
         StoreTestSupport.offline(redis, user, target);
         deliveries.close();

@@ -5,14 +5,22 @@ import static org.assertj.core.api.Assertions.fail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+
+import org.apache.kafka.common.TopicPartition;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.CommandSubmitRequest;
+import io.rccs.model.events.DeadLetter;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.events.DeviceEvent;
 import io.rccs.model.events.EventTypes;
+import io.rccs.model.events.InboundFrame;
+import io.rccs.model.events.InboxAppend;
 import io.rccs.model.events.Topics;
+import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.testsupport.KafkaTestKit;
@@ -23,6 +31,14 @@ public final class KafkaTestSupport extends KafkaTestKit {
 
     private static boolean framesReady;
     private static boolean deviceEventsReady;
+    private static boolean submitsReady;
+
+    /** The consumer group of rccs.commands.submit as it names itself in dead letters. */
+    public static final String SUBMIT_CONSUMER = "command-queue-submit";
+
+    /** A record's value with the broker timestamp of the record (the producer's send time, epoch ms). */
+    public record Timed<T>(long at, T value) {
+    }
 
     private KafkaTestSupport() {
     }
@@ -78,6 +94,75 @@ public final class KafkaTestSupport extends KafkaTestKit {
         }
         if (!deviceEventsReady) {
             fail("the command queue never recorded a probe from rccs.device.events within 90 s");
+        }
+    }
+
+    /** A device event of any kind, with its own capabilities, connected (when online) at {@link #GATEWAY}. */
+    public static DeviceEvent deviceEvent(String userId, String deviceId, String kind, List<String> capabilities, boolean online,
+            String connectionId) {
+        return new DeviceEvent(userId, deviceId, "name of " + deviceId, kind, capabilities, true, online, connectionId, GATEWAY);
+    }
+
+    /** Deliveries to a gateway's partition from now on, with the time each record was published. */
+    public static Tail<Timed<Delivery>> timedDeliveries(int gateway) {
+        return new Tail<>(List.of(new TopicPartition(Topics.DELIVERIES, gateway)),
+                record -> new Timed<>(record.timestamp(), CloudEvent.fromJson(record.value()).data(Delivery.class)));
+    }
+
+    /** As {@link KafkaTestKit#inboxAppends()}, with the time each record was published. */
+    public static Tail<Timed<Delivery>> timedInboxAppends() {
+        return Tail.allPartitions(Topics.FRAMES_IN, record -> {
+            CloudEvent event = CloudEvent.fromJson(record.value());
+            if (!EventTypes.INBOX_APPEND.equals(event.type())) {
+                throw new IllegalArgumentException("not an inbox append"); // passed over
+            }
+            InboxAppend append = event.data(InboxAppend.class);
+            return new Timed<>(record.timestamp(), Delivery.of(append.userId(), append.deviceId(), append.frame()));
+        });
+    }
+
+    /** A frame of the user's over REST, as the gateway publishes it: no device, a request's connection id, the token's roles. */
+    public static InboundFrame sendRestFrame(String userId, String connectionId, List<String> roles, Frame frame) {
+        return sendFrame(new InboundFrame(userId, null, connectionId, GATEWAY, roles, frame));
+    }
+
+    /** A delivery that answers frame {@code corr} on the given connection (REST answers have no device). */
+    public static Predicate<Delivery> answerTo(String connectionId, String corr) {
+        return delivery -> connectionId.equals(delivery.connectionId()) && delivery.frame() != null
+                && corr.equals(delivery.frame().corr());
+    }
+
+    /** What a backend publishes on rccs.commands.submit: key = user id. */
+    public static void submitFromBackend(CommandSubmitRequest request) {
+        send(Topics.COMMANDS_SUBMIT, request.userId(),
+                CloudEvent.of(EventTypes.COMMAND_SUBMIT, "/backend/" + request.source(), request.userId(), request).toJson());
+    }
+
+    /** A record of rccs.dead-letters that the submit consumer gave up on, for this user (its key). */
+    public static Predicate<Keyed> submitDeadLetter(String userId) {
+        return event -> userId.equals(event.key()) && EventTypes.DEAD_LETTER.equals(event.event().type())
+                && SUBMIT_CONSUMER.equals(event.data(DeadLetter.class).consumer());
+    }
+
+    /**
+     * Waits until the rccs.commands.submit consumer reads its topic (it starts at the latest offset in
+     * the test profile): probes with a request for a device nobody has, refused to rccs.dead-letters.
+     */
+    public static synchronized void awaitSubmitConsumerReady() {
+        if (submitsReady) {
+            return;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        String user = unique("probe");
+        try (Tail<Keyed> deadLetters = events(Topics.DEAD_LETTERS)) {
+            while (!submitsReady && System.nanoTime() < deadline) {
+                submitFromBackend(new CommandSubmitRequest(user, "probe", unique("probe"), "nobody",
+                        new io.rccs.model.protocol.payload.CommandSubmit("probe", null, null, null, null, null, null)));
+                submitsReady = deadLetters.poll(submitDeadLetter(user), Duration.ofSeconds(3)) != null;
+            }
+        }
+        if (!submitsReady) {
+            fail("the command queue never dead-lettered a probe from rccs.commands.submit within 90 s");
         }
     }
 }
