@@ -259,10 +259,18 @@ class CommandsIT {
         assertThat(one.path("name").asText()).isEqualTo("dlq0");
         assertThat(one.path("error").asText()).contains("ttl");
 
+        // the desk is back: a requeued command (fresh attempts and TTL) goes to it at once
+        RccsClient back = alice.open(0);
+        alice.connect(back, "desk", "desktop", List.of("roo.task@1"));
         JsonNode requeued = json(http("POST", "/v1/admin/dead-letters/" + dead.get(0) + "/requeue", ops), 200);
         assertThat(requeued.path("status").asText()).isEqualTo("QUEUED");
+        assertThat(requeued.path("attempt").asInt()).isZero();
         phone.await(status(dead.get(0), "QUEUED").and(FrameMatcher.of("after the requeue",
                 f -> f.payload().path("version").asLong() > 2)), WAIT);
+        back.await(type("command").and(payload("commandId", dead.get(0))), WAIT);
+        assertThat(back.nothingMatching(type("command").and(FrameMatcher.of("a dead letter not requeued",
+                f -> !dead.get(0).equals(f.payload().path("commandId").asText()))), Duration.ofSeconds(1)))
+                .as("only the requeued one").isTrue();
 
         assertThat(http("DELETE", "/v1/admin/dead-letters/" + dead.get(1), ops).statusCode()).isEqualTo(204);
         assertThat(http("GET", "/v1/admin/dead-letters/" + dead.get(1), ops).statusCode()).isEqualTo(404);
@@ -270,11 +278,6 @@ class CommandsIT {
 
         JsonNode purged = json(http("DELETE", "/v1/admin/dead-letters?userId=" + alice.user(), ops), 200);
         assertThat(purged.path("commands").findValuesAsText("commandId")).containsExactly(dead.get(2));
-
-        // the requeued one (fresh TTL) reaches the desk when it comes back
-        RccsClient back = alice.open(0);
-        alice.connect(back, "desk", "desktop", List.of("roo.task@1"));
-        back.await(type("command").and(payload("commandId", dead.get(0))), WAIT);
     }
 
     // ------------------------------------------------------------------------------------ helpers
