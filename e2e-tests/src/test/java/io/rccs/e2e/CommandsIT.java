@@ -320,8 +320,9 @@ class CommandsIT {
             JsonNode devices = answer.payload().path("devices");
             return devices.size() == 1 && !"online".equals(devices.get(0).path("presence").asText());
         });
+        // the queue may hear of it a little later: a command dispatched meanwhile is dropped at the gateway, and the
+        // queue puts it back when the offline event comes (the tests' assertions hold either way)
         assertThat(offline).as("%s seen offline", deviceId).isTrue();
-        Devices.sleep(500); // the relay publishes the offline event after updating presence
     }
 
     private static HttpResponse<String> http(String method, String path, String token) throws Exception {
