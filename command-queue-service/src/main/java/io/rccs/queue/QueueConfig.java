@@ -49,6 +49,6 @@ public interface QueueConfig {
     Duration leaseTtl();
 
     /** The most commands one {@code devices online} flush dispatches in a transaction (the rest follow). */
-    @WithDefault("2000")
+    @WithDefault("500")
     int flushBatch();
 }

@@ -44,7 +44,7 @@ public class SubmitConsumer {
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
         return consumption.consume(CONSUMER, records, event -> EventTypes.COMMAND_SUBMIT.equals(event.type())
                 ? submit(event.data(CommandSubmitRequest.class))
-                : Uni.createFrom().voidItem());
+                : Uni.createFrom().failure(new PermanentFailure("not a command submit: " + event.type())));
     }
 
     private Uni<Void> submit(CommandSubmitRequest request) {
@@ -53,6 +53,7 @@ public class SubmitConsumer {
             Payload.require(request.source() != null && request.source().matches(SOURCE), "source must match " + SOURCE);
             Payload.requireText(request.idempotencyKey(), "idempotencyKey", 64);
             Payload.optionalText(request.to(), "to", 64);
+            Payload.require(request.to() == null || request.to().matches("[A-Za-z0-9._:-]+"), "to must be a device id");
             Payload.require(request.command() != null, "command is required");
             request.command().validate();
         } catch (ProtocolException e) {

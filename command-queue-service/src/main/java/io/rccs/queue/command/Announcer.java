@@ -94,13 +94,21 @@ final class Announcer {
 
     static CommandView view(Command c) {
         return new CommandView(c.commandId.toString(), c.userId, c.name, json(c.args), Priority.name(c.priority), c.status.name(),
-                c.senderDevice, c.targetDevice, c.requires, c.attempt, c.maxAttempts, millis(c.notBefore), c.expiresAt.toEpochMilli(),
-                c.ttlSec, c.createdAt.toEpochMilli(), c.updatedAt.toEpochMilli(), millis(c.nextAttemptAt), millis(c.deadAt),
+                c.senderDevice, c.targetDevice, c.requires, c.attempt, c.maxAttempts, millis(c.notBefore), millis(c.expiresAt),
+                c.ttlSec, millis(c.createdAt), millis(c.updatedAt), millis(c.nextAttemptAt), millis(c.deadAt),
                 json(c.result), c.lastError, c.version);
     }
 
+    /** Epoch milliseconds, saturated: a stored time out of range (PostgreSQL infinity) must not break a listing. */
     private static Long millis(java.time.Instant instant) {
-        return instant == null ? null : instant.toEpochMilli();
+        if (instant == null) {
+            return null;
+        }
+        try {
+            return instant.toEpochMilli();
+        } catch (ArithmeticException outOfRange) {
+            return instant.isBefore(java.time.Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     static JsonNode json(String text) {

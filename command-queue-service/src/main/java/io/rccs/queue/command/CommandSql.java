@@ -25,7 +25,8 @@ final class CommandSql {
     static final String DELIVERY_ORDER = " ORDER BY priority DESC, created_at, command_id";
 
     private static final String INSERT = "INSERT INTO queue.command (" + COLUMNS + ") VALUES "
-            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+            + " ON CONFLICT (user_id, sender_device, submit_id) DO NOTHING";
 
     private static final String UPDATE = """
             UPDATE queue.command c SET target_device = k.target, status = k.status, attempt = k.attempt,
@@ -58,8 +59,9 @@ final class CommandSql {
             + " WHERE user_id = $1 AND target_device = $2 AND status IN ('QUEUED', 'DISPATCHED', 'DELIVERED')"
             + DELIVERY_ORDER + " FOR UPDATE";
     // the scheduler: due rows no other replica holds; a replica never waits for another's rows
-    private static final String CLAIM_DUE = "SELECT " + COLUMNS + " FROM queue.command"
+    private static final String CLAIM_DUE = "SELECT " + COLUMNS + ", now() FROM queue.command"
             + " WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED";
+    private static final String NOW = "SELECT now()";
     private static final String OF_USER = "SELECT " + COLUMNS + " FROM queue.command WHERE user_id = $1"
             + " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR target_device = $3 OR sender_device = $3)"
             + " AND ($4::timestamptz IS NULL OR (created_at, command_id) < ($4, $5))"
@@ -74,7 +76,8 @@ final class CommandSql {
     private CommandSql() {
     }
 
-    static Uni<Void> insert(SqlConnection connection, Command c) {
+    /** Inserts the new command; false when the same submit is stored already (a concurrent duplicate). */
+    static Uni<Boolean> insert(SqlConnection connection, Command c) {
         Tuple row = Tuple.tuple().addUUID(c.commandId).addString(c.userId).addString(c.senderDevice).addString(c.submitId)
                 .addString(c.targetDevice).addBoolean(c.autoTarget).addString(c.name).addString(c.args).addShort(c.priority)
                 .addArrayOfString(c.requires.toArray(String[]::new)).addString(c.status.name()).addInteger(c.attempt)
@@ -82,7 +85,10 @@ final class CommandSql {
                 .addLong(c.ttlSec).addOffsetDateTime(time(c.nextAttemptAt)).addOffsetDateTime(time(c.dispatchedAt))
                 .addOffsetDateTime(time(c.deadAt)).addString(c.result).addString(c.lastError).addLong(c.version)
                 .addOffsetDateTime(time(c.createdAt)).addOffsetDateTime(time(c.updatedAt));
-        return connection.preparedQuery(INSERT).execute(row).invoke(() -> c.loadedVersion = c.version).replaceWithVoid();
+        return connection.preparedQuery(INSERT).execute(row).map(rows -> {
+            c.loadedVersion = c.version;
+            return rows.rowCount() == 1;
+        });
     }
 
     /**
@@ -167,8 +173,17 @@ final class CommandSql {
         return connection.preparedQuery(LOCK_UNFINISHED_FOR).execute(Tuple.of(userId, deviceId)).map(CommandSql::all);
     }
 
-    static Uni<List<Command>> claimDue(SqlConnection connection, int limit) {
-        return connection.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit)).map(CommandSql::all);
+    /** Due commands, and the database's time that found them due. */
+    record Claim(List<Command> commands, Instant now) {
+    }
+
+    static Uni<Claim> claimDue(SqlConnection connection, int limit) {
+        return connection.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit)).chain(rows -> {
+            if (rows.size() > 0) {
+                return Uni.createFrom().item(new Claim(all(rows), rows.iterator().next().getOffsetDateTime(24).toInstant()));
+            }
+            return connection.query(NOW).execute().map(now -> new Claim(List.of(), now.iterator().next().getOffsetDateTime(0).toInstant()));
+        });
     }
 
     /** A page of the user's commands, newest first, after the cursor (created_at, command_id) if given. */

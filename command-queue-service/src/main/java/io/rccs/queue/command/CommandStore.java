@@ -43,6 +43,9 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 @ApplicationScoped
 public class CommandStore {
 
+    /** The largest args a command may carry: the command frame must stay under the frame limit (64 KiB). */
+    static final int MAX_ARGS_CHARS = 60 * 1024;
+
     /** The reason a command ends CANCELLED when its target device is revoked. */
     public static final String REVOKED_REASON = "device revoked";
 
@@ -64,10 +67,12 @@ public class CommandStore {
     private final Announcer announcer;
     private final Lifecycle lifecycle;
     private final QueueConfig config;
+    private final io.rccs.common.PresenceReader presence;
 
     public CommandStore(Pool pool, DeviceDirectory directory, Outbox outbox, OutboxPublisher publisher, QueueConfig config,
-            MeterRegistry metrics) {
+            io.rccs.common.PresenceReader presence, MeterRegistry metrics) {
         this.pool = pool;
+        this.presence = presence;
         this.directory = directory;
         this.outbox = outbox;
         this.publisher = publisher;
@@ -116,6 +121,10 @@ public class CommandStore {
      */
     public Uni<Optional<Frame>> submit(Submission s) {
         String corr = s.submitId();
+        if (s.command().args() != null && s.command().args().toString().length() > MAX_ARGS_CHARS) {
+            // a REST body or a Kafka record can be larger than a frame: what the device cannot be sent is refused here
+            return refuse(corr, ErrorCode.TOO_LARGE, "args must be at most " + MAX_ARGS_CHARS + " characters of JSON");
+        }
         return transaction(w -> unlessUntrustedSender(w, s.userId(), s.fromDevice() ? s.sender() : null, corr,
                 () -> CommandSql.bySubmit(w.connection, s.userId(), s.sender(), s.submitId()).chain(existing -> {
                     if (existing != null) { // a resend: answer with the command it already made
@@ -144,7 +153,7 @@ public class CommandStore {
     }
 
     private Uni<Optional<Frame>> submitToAny(Work w, Submission s, String corr) {
-        return directory.ofUser(w.connection, s.userId()).chain(devices -> {
+        return directory.ofUserShared(w.connection, s.userId()).chain(devices -> {
             if (devices.stream().noneMatch(device -> device.canRun(s.command().requires()))) {
                 return refuse(corr, ErrorCode.NO_CAPABLE_DEVICE, "none of your trusted devices has " + s.command().requires());
             }
@@ -164,7 +173,15 @@ public class CommandStore {
             lifecycle.park(c); // its device's online event (or a capable device's) dispatches it
         }
         Frame answer = c.fromBackend() ? Announcer.statusFrame(c, corr) : null;
-        return CommandSql.insert(w.connection, c).replaceWith(Optional.ofNullable(answer));
+        return CommandSql.insert(w.connection, c).chain(inserted -> {
+            if (inserted) {
+                return Uni.createFrom().item(Optional.ofNullable(answer));
+            }
+            // the same submit handled at the same time elsewhere (a rebalance) won: answer as a resend
+            w.batch.entries.clear();
+            return CommandSql.bySubmit(w.connection, c.userId, c.senderDevice, c.submitId)
+                    .map(existing -> Optional.of(Announcer.statusFrame(existing, corr)));
+        });
     }
 
     private static Command newCommand(Submission s, String target, boolean autoTarget) {
@@ -322,13 +339,18 @@ public class CommandStore {
      * commands targeted at it. Returns how many commands changed.
      */
     public Uni<Integer> deviceEvent(String type, DeviceEvent event) {
-        return transaction(w -> directory.record(w.connection, type, event).chain(device -> switch (type) {
-            // paired while connected: what any capable device may take can go to it now
-            case EventTypes.DEVICE_ONLINE, EventTypes.DEVICE_PAIRED -> device.online() && device.trusted() ? flush(w, device, null)
-                    : Uni.createFrom().item(new Flushed(0, null));
-            case EventTypes.DEVICE_OFFLINE -> putBack(w, device).map(n -> new Flushed(n, null));
-            case EventTypes.DEVICE_REVOKED -> endCommandsOfRevoked(w, device).map(n -> new Flushed(n, null));
-            default -> Uni.createFrom().item(new Flushed(0, null));
+        return transaction(w -> directory.record(w.connection, type, event).chain(recorded -> {
+            KnownDevice device = recorded.after();
+            return switch (type) {
+                // a replayed online event of the same connection sends nothing again; paired while connected:
+                // what any capable device may take can go to it now
+                case EventTypes.DEVICE_ONLINE, EventTypes.DEVICE_PAIRED -> device.online() && device.trusted()
+                        ? flush(w, device, null, EventTypes.DEVICE_ONLINE.equals(type) && recorded.reconnected())
+                        : Uni.createFrom().item(new Flushed(0, null));
+                case EventTypes.DEVICE_OFFLINE -> putBack(w, device).map(n -> new Flushed(n, null));
+                case EventTypes.DEVICE_REVOKED -> endCommandsOfRevoked(w, device).map(n -> new Flushed(n, null));
+                default -> Uni.createFrom().item(new Flushed(0, null));
+            };
         })).chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
                 : flushRest(event, flushed.last()).map(more -> flushed.count() + more));
     }
@@ -338,12 +360,16 @@ public class CommandStore {
     private Uni<Integer> flushRest(DeviceEvent event, Command from) {
         return transaction(w -> directory.findShared(w.connection, event.userId(), event.deviceId()).chain(device ->
                 device == null || !device.online() || !device.trusted() ? Uni.createFrom().item(new Flushed(0, null))
-                        : flush(w, device, from)))
+                        : flush(w, device, from, false)))
                 .chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
                         : flushRest(event, flushed.last()).map(more -> flushed.count() + more));
     }
 
-    private Uni<Flushed> flush(Work w, KnownDevice device, Command from) {
+    /**
+     * Dispatches what the device may get, in delivery order; with {@code redispatch} (it reconnected)
+     * also what was dispatched to it before and not acknowledged, since it may have lost it.
+     */
+    private Uni<Flushed> flush(Work w, KnownDevice device, Command from, boolean redispatch) {
         String deviceId = device.deviceId();
         return CommandSql.lockForDevice(w.connection, device.userId(), deviceId, config.flushBatch(), from).map(open -> {
             Instant now = Instant.now();
@@ -352,6 +378,9 @@ public class CommandStore {
                 if (c.expiredAt(now)) {
                     lifecycle.expire(c, now);
                 } else if (c.status == CommandStatus.DISPATCHED) {
+                    if (!redispatch) {
+                        continue; // the same connection: it has it, and its ack deadline runs
+                    }
                     lifecycle.redispatch(c, now); // it reconnected: what it had may be lost
                     w.batch.command(c);
                 } else if (!c.notBeforePassed(now)) {
@@ -428,24 +457,47 @@ public class CommandStore {
      * (or a capable one) is online, else left waiting for it. Returns how many were claimed.
      */
     public Uni<Integer> schedule() {
-        return transaction(w -> CommandSql.claimDue(w.connection, config.schedulerBatch()).chain(due -> {
+        return transaction(w -> CommandSql.claimDue(w.connection, config.schedulerBatch()).chain(claim -> {
+            List<Command> due = claim.commands();
             if (due.isEmpty()) {
                 return Uni.createFrom().item(0);
             }
             List<String> users = due.stream().map(c -> c.userId).distinct().toList();
-            return directory.ofUsers(w.connection, users).map(devices -> {
-                Instant now = Instant.now();
-                for (Command c : due) {
-                    List<KnownDevice> mine = devices.getOrDefault(c.userId, List.of());
-                    moveOn(w, c, mine, now);
-                    w.changed(c);
-                }
-                return due.size();
-            });
+            return directory.ofUsers(w.connection, users)
+                    .chain(devices -> connectedTargets(due).map(connected -> {
+                        Instant now = claim.now(); // the database's clock, the one that found them due
+                        for (Command c : due) {
+                            moveOn(w, c, devices.getOrDefault(c.userId, List.of()), connected, now);
+                            w.changed(c);
+                        }
+                        return due.size();
+                    }));
         }));
     }
 
-    private void moveOn(Work w, Command c, List<KnownDevice> devices, Instant now) {
+    /**
+     * The targets of the ack timeouts among {@code due} that are connected (Redis presence, one round
+     * trip per user): before an attempt counts, the device must really have been there to get it —
+     * the directory's online flag can lag (a gateway that died, an event on its way).
+     */
+    private Uni<java.util.Set<String>> connectedTargets(List<Command> due) {
+        java.util.Map<String, java.util.Set<String>> byUser = new java.util.HashMap<>();
+        for (Command c : due) {
+            if (c.status == CommandStatus.DISPATCHED && c.targetDevice != null) {
+                byUser.computeIfAbsent(c.userId, ignored -> new java.util.HashSet<>()).add(c.targetDevice);
+            }
+        }
+        if (byUser.isEmpty()) {
+            return Uni.createFrom().item(java.util.Set.of());
+        }
+        List<Uni<List<String>>> lookups = new ArrayList<>();
+        byUser.forEach((user, devices) -> lookups.add(presence.findAll(user, devices)
+                .map(found -> found.keySet().stream().map(device -> user + "/" + device).toList())));
+        return Uni.join().all(lookups).andFailFast()
+                .map(found -> found.stream().flatMap(List::stream).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    private void moveOn(Work w, Command c, List<KnownDevice> devices, java.util.Set<String> connected, Instant now) {
         if (!c.status.open()) {
             c.nextAttemptAt = null; // nothing to wait for
             return;
@@ -458,7 +510,7 @@ public class CommandStore {
         KnownDevice target = devices.stream().filter(d -> d.deviceId().equals(c.targetDevice)).findFirst().orElse(null);
         boolean targetOnline = target != null && target.online() && target.trusted();
         if (c.status == CommandStatus.DISPATCHED) { // the ack deadline passed
-            if (!targetOnline) {
+            if (!targetOnline || !connected.contains(c.userId + "/" + c.targetDevice)) {
                 lifecycle.backToQueue(c, now); // it went away (its offline event may still be on its way): does not count
             } else if (c.attempt >= c.maxAttempts) {
                 lifecycle.die(c, now);
@@ -466,6 +518,10 @@ public class CommandStore {
                 lifecycle.retryLater(c, now);
             }
             w.batch.status(c, null);
+            return;
+        }
+        if (!c.notBeforePassed(now)) {
+            c.nextAttemptAt = Lifecycle.wakeWhenQueued(c, now);
             return;
         }
         String device = c.autoTarget ? pick(devices, c, null) : targetOnline ? c.targetDevice : null;

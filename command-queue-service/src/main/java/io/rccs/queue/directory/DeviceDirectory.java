@@ -40,16 +40,28 @@ public class DeviceDirectory {
     private static final String LOCK = "SELECT " + KnownDevice.COLUMNS + " FROM queue.known_device WHERE device_key = $1 FOR UPDATE";
     private static final String SHARE = "SELECT " + KnownDevice.COLUMNS + " FROM queue.known_device WHERE device_key = $1 FOR SHARE";
     private static final String SAVE = """
-            UPDATE queue.known_device SET kind = COALESCE($2, kind), capabilities = $3, trusted = $4, online = $5, last_online = $6, revoked_at = $7
+            UPDATE queue.known_device SET kind = COALESCE($2, kind), capabilities = $3, trusted = $4, online = $5, last_online = $6,
+                   revoked_at = $7, connection_id = $8
              WHERE device_key = $1""";
     private static final String OF_USER = "SELECT " + KnownDevice.COLUMNS
             + " FROM queue.known_device WHERE user_id = $1 ORDER BY last_online DESC";
+    // in key order, the one order every multi-device lock takes
+    private static final String SHARE_OF_USER = "SELECT " + KnownDevice.COLUMNS
+            + " FROM queue.known_device WHERE user_id = $1 ORDER BY device_key FOR SHARE";
+
+    /** The device before and after an event. */
+    public record Recorded(KnownDevice before, KnownDevice after) {
+        /** An online event of a connection other than the one recorded: the device reconnected. */
+        public boolean reconnected() {
+            return after.connectionId() == null || !after.connectionId().equals(before.connectionId());
+        }
+    }
 
     /**
      * Records what the event says of the device (its row locked FOR UPDATE until the transaction
-     * ends); replaying an event leaves the same row. Returns the device as recorded.
+     * ends); replaying an event leaves the same row.
      */
-    public Uni<KnownDevice> record(SqlConnection connection, String type, DeviceEvent event) {
+    public Uni<Recorded> record(SqlConnection connection, String type, DeviceEvent event) {
         String key = Topics.deviceKey(event.userId(), event.deviceId());
         return connection.preparedQuery(ENSURE).execute(Tuple.of(key, event.userId(), event.deviceId(), event.kind()))
                 .chain(() -> connection.preparedQuery(LOCK).execute(Tuple.of(key)))
@@ -60,8 +72,9 @@ public class DeviceDirectory {
                             .execute(Tuple.tuple().addString(key).addString(after.kind())
                                     .addArrayOfString(after.capabilities().toArray(String[]::new)).addBoolean(after.trusted())
                                     .addBoolean(after.online()).addOffsetDateTime(after.lastOnline().atOffset(java.time.ZoneOffset.UTC))
-                                    .addOffsetDateTime(after.revokedAt() == null ? null : after.revokedAt().atOffset(java.time.ZoneOffset.UTC)))
-                            .replaceWith(after);
+                                    .addOffsetDateTime(after.revokedAt() == null ? null : after.revokedAt().atOffset(java.time.ZoneOffset.UTC))
+                                    .addString(after.connectionId()))
+                            .replaceWith(new Recorded(before, after));
                 });
     }
 
@@ -72,6 +85,7 @@ public class DeviceDirectory {
         Instant revokedAt = before.revokedAt();
         boolean online = before.online();
         Instant lastOnline = before.lastOnline();
+        String connectionId = before.connectionId();
         switch (type) {
             case EventTypes.DEVICE_REVOKED -> {
                 trusted = false;
@@ -88,11 +102,13 @@ public class DeviceDirectory {
             online = event.online() && revokedAt == null;
             if (online) {
                 lastOnline = now;
+                connectionId = event.connectionId();
             }
         } else if (EventTypes.DEVICE_OFFLINE.equals(type)) {
             online = false;
         }
-        return new KnownDevice(event.userId(), event.deviceId(), event.kind(), capabilities, trusted, online, lastOnline, revokedAt);
+        return new KnownDevice(event.userId(), event.deviceId(), event.kind(), capabilities, trusted, online, lastOnline, revokedAt,
+                connectionId);
     }
 
     /**
@@ -117,6 +133,21 @@ public class DeviceDirectory {
                 byUser.computeIfAbsent(device.userId(), ignored -> new ArrayList<>()).add(device);
             }
             return byUser;
+        });
+    }
+
+    /**
+     * Every device of the user, share-locked (before any command row): a device coming online (its
+     * event locks its row FOR UPDATE) either is seen online here, or waits and then sees what this
+     * transaction queued.
+     */
+    public Uni<List<KnownDevice>> ofUserShared(SqlConnection connection, String userId) {
+        return connection.preparedQuery(SHARE_OF_USER).execute(Tuple.of(userId)).map(rows -> {
+            List<KnownDevice> devices = new ArrayList<>();
+            for (Row row : rows) {
+                devices.add(KnownDevice.from(row));
+            }
+            return devices;
         });
     }
 

@@ -14,9 +14,9 @@ import io.vertx.mutiny.sqlclient.Row;
  * @param revokedAt  set by io.rccs.device.revoked.v1; cleared only when the id is registered anew
  */
 public record KnownDevice(String userId, String deviceId, String kind, List<String> capabilities, boolean trusted,
-        boolean online, Instant lastOnline, Instant revokedAt) {
+        boolean online, Instant lastOnline, Instant revokedAt, String connectionId) {
 
-    static final String COLUMNS = "user_id, device_id, kind, capabilities, trusted, online, last_online, revoked_at";
+    static final String COLUMNS = "user_id, device_id, kind, capabilities, trusted, online, last_online, revoked_at, connection_id";
 
     /** Who gets a command submitted without {@code to}: desktops first, then the most recently active. */
     public static final Comparator<KnownDevice> PREFERRED = Comparator
@@ -27,7 +27,8 @@ public record KnownDevice(String userId, String deviceId, String kind, List<Stri
         String[] capabilities = row.getArrayOfStrings(3);
         return new KnownDevice(row.getString(0), row.getString(1), row.getString(2),
                 capabilities == null ? List.of() : List.of(capabilities), row.getBoolean(4), row.getBoolean(5),
-                row.getOffsetDateTime(6).toInstant(), row.getOffsetDateTime(7) == null ? null : row.getOffsetDateTime(7).toInstant());
+                row.getOffsetDateTime(6).toInstant(), row.getOffsetDateTime(7) == null ? null : row.getOffsetDateTime(7).toInstant(),
+                row.getString(8));
     }
 
     public boolean revoked() {

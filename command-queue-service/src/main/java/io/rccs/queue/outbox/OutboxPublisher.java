@@ -57,13 +57,15 @@ public class OutboxPublisher {
 
     static final String LEASE = "outbox-sweep";
     private static final int SWEEP_BATCH = 500;
-    private static final Duration PUBLISH_PATIENCE = Duration.ofSeconds(5);
+
 
     private static final String DELETE = "DELETE FROM queue.outbox WHERE id = ANY($1::bigint[])";
     private static final String STILL_THERE = "SELECT id FROM queue.outbox WHERE id = ANY($1::bigint[])";
+    // the oldest entries in id order, with whether each is past the grace: the sweep publishes the prefix
+    // that is, so that it never publishes a command's newer entry before an older one still in its grace
     private static final String LEFT_BEHIND = """
-            SELECT id, kind, user_id, target, payload, command_id FROM queue.outbox
-             WHERE created_at < now() - make_interval(secs => $1) ORDER BY id LIMIT $2""";
+            SELECT id, kind, user_id, target, payload, command_id, created_at < now() - make_interval(secs => $1)
+              FROM queue.outbox ORDER BY id LIMIT $2""";
     private static final String TAKE_LEASE = """
             INSERT INTO queue.lease AS l (name, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
             ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
@@ -80,6 +82,8 @@ public class OutboxPublisher {
     /** Entries this replica is publishing at once: completes true when published, false when left to the sweep. */
     private final Map<Long, CompletableFuture<Boolean>> inFlight = new ConcurrentHashMap<>();
     private final Counter deferred;
+    /** How long a publish at once may take before the sweep takes over: under the grace, so that the two rarely overlap. */
+    private final Duration patience;
     private final Counter swept;
 
     public OutboxPublisher(Pool pool, DeliverySender deliveries,
@@ -93,6 +97,7 @@ public class OutboxPublisher {
         this.framesIn = framesIn;
         this.config = config;
         this.deferred = metrics.counter("rccs_outbox_entries_total", "path", "deferred");
+        this.patience = config.outboxGrace().multipliedBy(3).dividedBy(4);
         this.swept = metrics.counter("rccs_outbox_entries_total", "path", "swept");
     }
 
@@ -110,7 +115,7 @@ public class OutboxPublisher {
                 .chain(ready -> ready ? send(written.entries()).chain(() -> delete(written.ids())).replaceWith(true)
                         : Uni.createFrom().item(false))
                 // a broker that does not answer must not stall the caller: the sweep takes over (and keeps the order)
-                .ifNoItem().after(PUBLISH_PATIENCE).fail()
+                .ifNoItem().after(patience).fail()
                 .onFailure().recoverWithItem(failure -> {
                     Log.warnf("publishing outbox entries %s failed, the sweep will: %s", Outbox.describe(written.ids()),
                             Failures.describe(failure));
@@ -120,7 +125,10 @@ public class OutboxPublisher {
                     if (!published) {
                         deferred.increment(written.ids().size());
                     }
-                    mine.complete(published);
+                })
+                // cancelled too (the consumer gave up on its batch): followers must not wait for this
+                .onTermination().invoke((published, failure, cancelled) -> {
+                    mine.complete(Boolean.TRUE.equals(published));
                     written.ids().forEach(inFlight::remove);
                 })
                 .replaceWithVoid();
@@ -177,6 +185,9 @@ public class OutboxPublisher {
                     List<Long> ids = new ArrayList<>();
                     List<Announcement> entries = new ArrayList<>();
                     for (Row row : rows) {
+                        if (!row.getBoolean(6)) {
+                            break; // still in its grace: its replica may be publishing it, and what follows waits for it
+                        }
                         ids.add(row.getLong(0));
                         entries.add(new Announcement(row.getString(1), row.getString(2), row.getString(3), row.getString(4),
                                 row.getUUID(5)));

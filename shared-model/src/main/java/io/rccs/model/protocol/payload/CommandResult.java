@@ -10,5 +10,6 @@ public record CommandResult(String commandId, Boolean ok, JsonNode output, Strin
     public void validate() throws ProtocolException {
         Payload.requireText(commandId, "commandId", 64);
         Payload.require(ok != null, "payload.ok is required");
+        Payload.optionalText(error, "error", 4096);
     }
 }

@@ -15,6 +15,8 @@ public record CommandSubmit(String name, JsonNode args, String priority, Long no
     public static final long DEFAULT_TTL_SEC = 86_400;
     public static final long MAX_TTL_SEC = 604_800;
     public static final int DEFAULT_MAX_ATTEMPTS = 10;
+    /** The latest notBefore (2100-01-01): later would be past any TTL, and past what every clock and column can hold. */
+    public static final long MAX_NOT_BEFORE = 4_102_444_800_000L;
 
     public CommandSubmit {
         priority = priority == null ? "normal" : priority;
@@ -29,7 +31,8 @@ public record CommandSubmit(String name, JsonNode args, String priority, Long no
         Payload.require(PRIORITIES.contains(priority), "payload.priority must be one of " + PRIORITIES);
         Payload.require(ttlSec > 0 && ttlSec <= MAX_TTL_SEC, "payload.ttlSec must be 1.." + MAX_TTL_SEC);
         Payload.require(maxAttempts > 0 && maxAttempts <= 100, "payload.maxAttempts must be 1..100");
-        Payload.require(notBefore == null || notBefore >= 0, "payload.notBefore must be epoch milliseconds");
+        Payload.require(notBefore == null || (notBefore >= 0 && notBefore <= MAX_NOT_BEFORE),
+                "payload.notBefore must be epoch milliseconds before 2100");
         for (String capability : requires) {
             Payload.requireText(capability, "requires[]", 64);
             Payload.require(Capabilities.valid(capability), "payload.requires[] must be name or name@major: " + capability);
