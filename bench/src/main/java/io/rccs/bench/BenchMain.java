@@ -2,10 +2,10 @@ package io.rccs.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery [flags]}. */
+/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery|commands [flags]}. */
 public final class BenchMain {
 
-    private static final String USAGE = "usage: rccs-bench messages|discovery [flags]   (<benchmark> --help lists the flags)";
+    private static final String USAGE = "usage: rccs-bench messages|discovery|commands [flags]   (<benchmark> --help lists the flags)";
 
     private BenchMain() {
     }
@@ -19,17 +19,18 @@ public final class BenchMain {
         String usage = switch (args[0]) {
             case "messages" -> MessagesOptions.USAGE;
             case "discovery" -> DiscoveryOptions.USAGE;
+            case "commands" -> CommandsOptions.USAGE;
             default -> null;
         };
         if (usage == null) {
-            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery)");
+            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery, commands)");
             System.exit(2);
         }
         try {
-            if (args[0].equals("messages")) {
-                runMessages(rest);
-            } else {
-                runDiscovery(rest);
+            switch (args[0]) {
+                case "messages" -> runMessages(rest);
+                case "discovery" -> runDiscovery(rest);
+                default -> runCommands(rest);
             }
         } catch (UsageException e) {
             System.err.println("rccs-bench: " + e.getMessage());
@@ -59,5 +60,14 @@ public final class BenchMain {
             return;
         }
         new DiscoveryBenchmark(options).run();
+    }
+
+    private static void runCommands(String[] args) {
+        CommandsOptions options = CommandsOptions.parse(args);
+        if (options.help()) {
+            System.out.println(CommandsOptions.USAGE);
+            return;
+        }
+        new CommandsBenchmark(options).run();
     }
 }

@@ -37,6 +37,11 @@ final class DeviceConnector {
         return devices.connect(user, plans, handlers);
     }
 
+    /** Connects one device of a user set up by {@link #connectTrusted} again, with its kept credential; see {@link UserDevices#reopen}. */
+    FrameSocket reopen(String account, AccessToken token, DevicePlan plan, FrameSocket.Handler handler) {
+        return devices.reopen(account, token, plan, handler);
+    }
+
     /** How many devices were registered and paired, and users started over, so far. */
     String setupSummary() {
         return devices.summary();

@@ -9,11 +9,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code discovery}: the {@code devices.list} round trip of SPEC 6 ("p99 <= 20 ms") — a trusted
@@ -23,8 +19,6 @@ import org.HdrHistogram.Histogram;
  * measured window.
  */
 final class DiscoveryBenchmark {
-
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
     private final DiscoveryOptions options;
 
@@ -79,21 +73,11 @@ final class DiscoveryBenchmark {
         System.out.printf(Locale.ROOT, "%d lists/s from %d connections: %d s warm-up, %d s measured ...%n", step.rate,
                 listers.size(), options.warmupSeconds(), options.durationSeconds());
         answers.begin(step);
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-        long measureStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
-        long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
-        CpuWindow window = CpuWindow.schedule(timers, cpu, measureStart, measureEnd);
-        long progressNanos = PROGRESS_EVERY.toNanos();
-        ScheduledFuture<?> progress = timers.scheduleAtFixedRate(() -> printProgress(step, users, start),
-                progressNanos, progressNanos, TimeUnit.NANOSECONDS);
-
+        OpenLoopWindow.Timing timing = new OpenLoopWindow.Timing(options.warmupSeconds(), options.durationSeconds(),
+                options.drainSeconds());
         // list k goes to connection k mod listers: an even share each, users and gateways taking turns
-        Histogram sendLag = OpenLoopDriver.drive(step.rate, step.totalCount, start, (k, due) -> listers.get(k % listers.size())
-                .send(answers.frame(k, due), failure -> step.onSent(k, failure)));
-
-        step.awaitSettled(Math.max(System.nanoTime(), measureEnd) + TimeUnit.SECONDS.toNanos(options.drainSeconds()));
-        progress.cancel(false);
-        StepResult result = StepResult.of(step, options.durationSeconds(), sendLag, window.seconds());
+        StepResult result = OpenLoopWindow.run(step, timing, cpu, timers, elapsed -> printProgress(step, users, elapsed),
+                (k, due) -> listers.get(k % listers.size()).send(answers.frame(k, due), failure -> step.onSent(k, failure)));
         System.out.printf(Locale.ROOT, "  => sent %d, answered %d (%s), errors %s; ms p50 %s p90 %s p99 %s p99.9 %s max %s%n",
                 result.sent(), result.delivered(), Numbers.percent(result.deliveredRatio()), ResultTables.errors(result.errors()),
                 Numbers.millis(result.p50Ms()), Numbers.millis(result.p90Ms()), Numbers.millis(result.p99Ms()),
@@ -109,8 +93,7 @@ final class DiscoveryBenchmark {
         System.out.println("  " + connector.setupSummary());
     }
 
-    private static void printProgress(StepTracker step, List<DiscoveryUser> users, long start) {
-        long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+    private static void printProgress(StepTracker step, List<DiscoveryUser> users, long elapsed) {
         int queued = users.stream().mapToInt(DiscoveryUser::queuedFrames).sum();
         System.out.printf(Locale.ROOT, "  %3d s: measured sent %d, answered %d, errors %s, frames queued in the client %d%n",
                 elapsed, step.sent(), step.delivered(), ResultTables.errors(step.errors()), queued);

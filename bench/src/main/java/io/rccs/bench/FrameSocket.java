@@ -28,7 +28,7 @@ import io.rccs.model.protocol.payload.Payload;
  * has one), waits for {@code welcome}, then hands every later frame, with the time its first byte
  * arrived, to a {@link Handler} — unless someone {@linkplain #next waits} for that frame.
  */
-final class FrameSocket implements WebSocket.Listener {
+final class FrameSocket implements WebSocket.Listener, FrameSink {
 
     interface Handler {
         /** Called on the socket's listener thread, one frame at a time. */
@@ -53,6 +53,8 @@ final class FrameSocket implements WebSocket.Listener {
     private volatile String closeReason;
     private volatile boolean trusted;
     private volatile String issuedCredential;
+    private volatile long helloSentNanos;
+    private volatile long welcomeNanos;
 
     private FrameSocket(String label, String deviceId, Handler handler) {
         this.label = label;
@@ -78,7 +80,9 @@ final class FrameSocket implements WebSocket.Listener {
             device.attach(socket);
             Hello hello = new Hello(plan.deviceId(), plan.name(), plan.kind(), "bench", "bench/1", plan.capabilities(), null,
                     credential);
-            device.send(FrameCodec.encode(Frame.client(device.helloId, FrameType.HELLO, null, FrameCodec.toPayload(hello))), null);
+            String helloText = FrameCodec.encode(Frame.client(device.helloId, FrameType.HELLO, null, FrameCodec.toPayload(hello)));
+            device.helloSentNanos = System.nanoTime();
+            device.send(helloText, null);
             JsonNode welcome = device.welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS).path("payload");
             device.trusted = welcome.path("trusted").asBoolean(false);
             device.issuedCredential = welcome.hasNonNull("credential") ? welcome.path("credential").asText() : null;
@@ -106,7 +110,8 @@ final class FrameSocket implements WebSocket.Listener {
         }
     }
 
-    void send(String text, SendChain.Outcome outcome) {
+    @Override
+    public void send(String text, SendChain.Outcome outcome) {
         SendChain chain = sends;
         if (chain == null) {
             if (outcome != null) {
@@ -177,6 +182,16 @@ final class FrameSocket implements WebSocket.Listener {
         return issuedCredential;
     }
 
+    /** When ({@code System.nanoTime}) the {@code hello} was handed to the socket, after the upgrade. */
+    long helloSentNanos() {
+        return helloSentNanos;
+    }
+
+    /** When ({@code System.nanoTime}) the first byte of the {@code welcome} arrived. */
+    long welcomeNanos() {
+        return welcomeNanos;
+    }
+
     /** Why the server closed the socket, or null while it is open. */
     String closeReason() {
         return closeReason;
@@ -231,6 +246,7 @@ final class FrameSocket implements WebSocket.Listener {
         String type = frame.path("type").asText();
         if (!welcome.isDone() && helloId.equals(frame.path("corr").asText(null))) {
             if (FrameType.WELCOME.wire().equals(type)) {
+                welcomeNanos = receivedNanos;
                 welcome.complete(frame);
             } else {
                 JsonNode error = frame.path("payload");

@@ -14,8 +14,13 @@ import java.util.stream.DoubleStream;
  */
 final class LatencyChart {
 
+    /** What a benchmark's chart says: its title, what was measured, the rate's unit and the SPEC 6 p99 target. */
+    record Labels(String title, String subtitle, String rateUnit, double targetP99Ms) {
+    }
+
     /** SPEC 6: p99 <= 25 ms for device-to-device routing at 2,000 msg/s. */
-    static final double TARGET_P99_MS = 25;
+    static final Labels MESSAGES = new Labels("RCCS message latency versus offered rate",
+            "device to device across two gateways; latency from the intended send time (open model)", "msg/s", 25);
 
     private static final int WIDTH = 780;
     private static final int HEIGHT = 480;
@@ -36,14 +41,16 @@ final class LatencyChart {
 
     private final List<StepResult> results;
     private final MachineInfo machine;
+    private final Labels labels;
     private final double rateLow;
     private final double rateHigh;
     private final double millisLow;
     private final double millisHigh;
 
-    LatencyChart(List<StepResult> results, MachineInfo machine) {
+    LatencyChart(List<StepResult> results, MachineInfo machine, Labels labels) {
         this.results = results.stream().sorted(Comparator.comparingInt(StepResult::rate)).toList();
         this.machine = machine;
+        this.labels = labels;
         int minRate = this.results.isEmpty() ? 1 : this.results.get(0).rate();
         int maxRate = this.results.isEmpty() ? 10 : this.results.get(this.results.size() - 1).rate();
         // some room either side of the outermost rates; a single rate still gets a sensible span
@@ -51,7 +58,7 @@ final class LatencyChart {
         this.rateHigh = maxRate * (minRate == maxRate ? 2.0 : 1.3);
         double[] values = DoubleStream.concat(
                 this.results.stream().flatMapToDouble(r -> SERIES.stream().mapToDouble(s -> s.millis().applyAsDouble(r))),
-                DoubleStream.of(TARGET_P99_MS)).filter(v -> !Double.isNaN(v) && v > 0).toArray();
+                DoubleStream.of(labels.targetP99Ms())).filter(v -> !Double.isNaN(v) && v > 0).toArray();
         double smallest = Math.max(0.01, DoubleStream.of(values).min().orElse(1));
         double largest = DoubleStream.of(values).max().orElse(100);
         this.millisLow = Math.pow(10, Math.floor(Math.log10(smallest)));
@@ -75,9 +82,9 @@ final class LatencyChart {
     }
 
     private void title(StringBuilder svg) {
-        svg.append(format("<text x=\"%d\" y=\"26\" font-size=\"16\" font-weight=\"bold\">RCCS message latency versus offered rate</text>\n", LEFT));
-        svg.append(format("<text x=\"%d\" y=\"46\" fill=\"#555\">%s</text>\n", LEFT,
-                "device to device across two gateways; latency from the intended send time (open model)"));
+        svg.append(format("<text x=\"%d\" y=\"26\" font-size=\"16\" font-weight=\"bold\">%s</text>\n", LEFT,
+                escape(labels.title())));
+        svg.append(format("<text x=\"%d\" y=\"46\" fill=\"#555\">%s</text>\n", LEFT, escape(labels.subtitle())));
         svg.append(format("<text x=\"%d\" y=\"62\" fill=\"#555\">%s</text>\n", LEFT, escape(
                 "the benchmark client and the whole stack share one machine: " + machine.brief())));
     }
@@ -114,8 +121,8 @@ final class LatencyChart {
             svg.append(format("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\" fill=\"#777\">%s</text>\n",
                     x, bottom + 32, escape(Numbers.percent(r.deliveredRatio()) + " delivered")));
         }
-        svg.append(format("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered rate (msg/s, log scale)</text>\n",
-                LEFT + PLOT_WIDTH / 2, bottom + 56));
+        svg.append(format("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">offered rate (%s, log scale)</text>\n",
+                LEFT + PLOT_WIDTH / 2, bottom + 56, escape(labels.rateUnit())));
     }
 
     private void axes(StringBuilder svg) {
@@ -125,7 +132,7 @@ final class LatencyChart {
     }
 
     private void target(StringBuilder svg) {
-        double y = y(TARGET_P99_MS);
+        double y = y(labels.targetP99Ms());
         svg.append(format("<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#444\" stroke-width=\"1.5\" "
                 + "stroke-dasharray=\"6 4\"/>\n", LEFT, LEFT + PLOT_WIDTH, y, y));
     }
@@ -141,8 +148,8 @@ final class LatencyChart {
             double x = x(r.rate());
             double y = y(Math.max(ms, millisLow));
             points.append(format("%.1f,%.1f ", x, y));
-            markers.append(format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s at %d msg/s: %s ms</title></circle>\n",
-                    x, y, series.color(), series.label(), r.rate(), Numbers.millis(ms)));
+            markers.append(format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>%s at %d %s: %s ms</title></circle>\n",
+                    x, y, series.color(), series.label(), r.rate(), escape(labels.rateUnit()), Numbers.millis(ms)));
         }
         if (points.length() > 0) {
             svg.append(format("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>\n",
@@ -164,7 +171,7 @@ final class LatencyChart {
         svg.append(format("<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#444\" stroke-width=\"1.5\" "
                 + "stroke-dasharray=\"6 4\"/>\n", x, x + 24, y, y));
         svg.append(format("<text x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">p99 target %s ms</text>\n",
-                x + 32, y, plain(TARGET_P99_MS)));
+                x + 32, y, plain(labels.targetP99Ms())));
     }
 
     private double x(double rate) {

@@ -10,11 +10,8 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-
-import org.HdrHistogram.Histogram;
 
 /**
  * {@code messages}: device-to-device routing latency through both gateways and Kafka, one step per
@@ -22,8 +19,6 @@ import org.HdrHistogram.Histogram;
  * then waits for stragglers; only the measured window's messages are recorded.
  */
 final class MessagesBenchmark {
-
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
 
     private final MessagesOptions options;
 
@@ -65,13 +60,13 @@ final class MessagesBenchmark {
                 results.add(result);
                 printStep(result);
             }
-            MessagesReport report = new MessagesReport(options, machine, runId, startedAt, run.foreignMessages(), results);
+            MessagesReport report = new MessagesReport(options, machine, runId, startedAt, run.foreignArrivals(), results);
             List<Path> written = report.write();
             System.out.println();
             System.out.print(report.consoleTables());
             System.out.println();
-            if (run.foreignMessages() > 0) {
-                System.out.println("ignored " + run.foreignMessages() + " messages of earlier runs (replayed after welcome)");
+            if (run.foreignArrivals() > 0) {
+                System.out.println("ignored " + run.foreignArrivals() + " messages of earlier runs (replayed after welcome)");
             }
             written.forEach(path -> System.out.println("wrote " + path));
         } finally {
@@ -86,21 +81,12 @@ final class MessagesBenchmark {
         System.out.printf(Locale.ROOT, "%d msg/s with %d users: %d s warm-up, %d s measured ...%n", step.rate, step.users,
                 options.warmupSeconds(), options.durationSeconds());
         run.begin(step);
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-        long measureStart = start + TimeUnit.SECONDS.toNanos(options.warmupSeconds());
-        long measureEnd = measureStart + TimeUnit.SECONDS.toNanos(options.durationSeconds());
-        CpuWindow window = CpuWindow.schedule(timers, cpu, measureStart, measureEnd);
-        long progressNanos = PROGRESS_EVERY.toNanos();
-        ScheduledFuture<?> progress = timers.scheduleAtFixedRate(() -> printProgress(step, senders, start),
-                progressNanos, progressNanos, TimeUnit.NANOSECONDS);
-
+        OpenLoopWindow.Timing timing = new OpenLoopWindow.Timing(options.warmupSeconds(), options.durationSeconds(),
+                options.drainSeconds());
         // message k goes to sender k mod users, so each sender gets an even share
-        Histogram sendLag = OpenLoopDriver.drive(step.rate, step.totalCount, start, (k, due) -> senders.get(k % senders.size())
-                .send(messages.build(step.index, k, due - run.originNanos), failure -> step.onSent(k, failure)));
-
-        step.awaitSettled(Math.max(System.nanoTime(), measureEnd) + TimeUnit.SECONDS.toNanos(options.drainSeconds()));
-        progress.cancel(false);
-        return StepResult.of(step, options.durationSeconds(), sendLag, window.seconds());
+        return OpenLoopWindow.run(step, timing, cpu, timers, elapsed -> printProgress(step, senders, elapsed),
+                (k, due) -> senders.get(k % senders.size())
+                        .send(messages.build(step.index, k, due - run.originNanos), failure -> step.onSent(k, failure)));
     }
 
     /**
@@ -122,8 +108,7 @@ final class MessagesBenchmark {
         }
     }
 
-    private static void printProgress(StepTracker step, List<BenchUser> senders, long start) {
-        long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+    private static void printProgress(StepTracker step, List<BenchUser> senders, long elapsed) {
         int queued = senders.stream().mapToInt(BenchUser::queuedFrames).sum();
         System.out.printf(Locale.ROOT, "  %3d s: measured sent %d, delivered %d, errors %s, frames queued in the client %d%n",
                 elapsed, step.sent(), step.delivered(), ResultTables.errors(step.errors()), queued);

@@ -46,7 +46,7 @@ final class MessagesReport {
             Files.writeString(out.resolve(CSV), csv());
             Files.writeString(out.resolve(JSON), json());
             Files.writeString(out.resolve(MARKDOWN), markdown());
-            Files.writeString(out.resolve(CHART), new LatencyChart(results, machine).svg());
+            Files.writeString(out.resolve(CHART), new LatencyChart(results, machine, LatencyChart.MESSAGES).svg());
         } catch (IOException e) {
             throw new BenchException("cannot write the results to " + out + ": " + e, e);
         }

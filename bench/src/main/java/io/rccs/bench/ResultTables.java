@@ -19,15 +19,28 @@ final class ResultTables {
      * @param delivered what arriving is called ({@code delivered}, {@code answered})
      */
     static List<List<String>> latency(List<StepResult> results, String rate, String delivered) {
+        return latency(results, rate, delivered, false);
+    }
+
+    /** The same, with a {@code lost} column (sent, yet not arrived when the drain ended) after the ratio when asked. */
+    static List<List<String>> latency(List<StepResult> results, String rate, String delivered, boolean withLost) {
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of(rate, "users", "sent", delivered, delivered + "/sent", "dup", "errors",
-                "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "send lag p99/max ms"));
+        List<String> header = new ArrayList<>(List.of(rate, "users", "sent", delivered, delivered + "/sent"));
+        if (withLost) {
+            header.add("lost");
+        }
+        header.addAll(List.of("dup", "errors", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "send lag p99/max ms"));
+        rows.add(header);
         for (StepResult r : results) {
-            rows.add(List.of(String.valueOf(r.rate()), String.valueOf(r.users()), String.valueOf(r.sent()),
-                    String.valueOf(r.delivered()), Numbers.percent(r.deliveredRatio()), String.valueOf(r.duplicates()),
-                    errors(r.errors()), Numbers.millis(r.p50Ms()), Numbers.millis(r.p90Ms()), Numbers.millis(r.p99Ms()),
-                    Numbers.millis(r.p999Ms()), Numbers.millis(r.maxMs()),
+            List<String> row = new ArrayList<>(List.of(String.valueOf(r.rate()), String.valueOf(r.users()), String.valueOf(r.sent()),
+                    String.valueOf(r.delivered()), Numbers.percent(r.deliveredRatio())));
+            if (withLost) {
+                row.add(String.valueOf(r.lost()));
+            }
+            row.addAll(List.of(String.valueOf(r.duplicates()), errors(r.errors()), Numbers.millis(r.p50Ms()),
+                    Numbers.millis(r.p90Ms()), Numbers.millis(r.p99Ms()), Numbers.millis(r.p999Ms()), Numbers.millis(r.maxMs()),
                     Numbers.millis(r.sendLagP99Ms()) + " / " + Numbers.millis(r.sendLagMaxMs())));
+            rows.add(row);
         }
         return rows;
     }

@@ -5,13 +5,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The run as the receivers see it: which steps exist, which one is current (for errors, which carry
- * no step), and what arrived that is not ours (an earlier run's messages replayed after welcome).
+ * The run as the receiving devices see it: which steps exist, which one is current (for errors, which
+ * carry no step), and what arrived that is not ours (an earlier run's messages replayed after welcome,
+ * an earlier run's commands flushed at connect).
  */
 final class RunTracker {
 
     final String runId;
-    /** Message send times are nanoseconds since this instant of the bench JVM's {@code System.nanoTime}. */
+    /** Intended send times are nanoseconds since this instant of the bench JVM's {@code System.nanoTime}. */
     final long originNanos = System.nanoTime();
 
     private final Map<Integer, StepTracker> steps = new ConcurrentHashMap<>();
@@ -28,13 +29,29 @@ final class RunTracker {
         current = step;
     }
 
-    void onMessage(String run, int step, int message, long intendedSinceOrigin, long receivedNanos) {
+    /** Frame {@code k} of a step (a message, a command) arrived; what names no step of this run counts as foreign. */
+    void onArrival(String run, int step, int k, long intendedSinceOrigin, long receivedNanos) {
         StepTracker tracker = runId.equals(run) ? steps.get(step) : null;
         if (tracker == null) {
             foreign.increment();
             return;
         }
-        tracker.onDelivered(message, originNanos + intendedSinceOrigin, receivedNanos);
+        tracker.onDelivered(k, originNanos + intendedSinceOrigin, receivedNanos);
+    }
+
+    /** Something arrived that belongs to no step of this run (an earlier run's command, say). */
+    void onForeign() {
+        foreign.increment();
+    }
+
+    /** The server refused frame {@code k} of a step (an error naming it by {@code corr}). */
+    void onRefused(String run, int step, int k, String code) {
+        StepTracker tracker = runId.equals(run) ? steps.get(step) : null;
+        if (tracker == null) {
+            onError(code);
+        } else {
+            tracker.onRefused(k, code);
+        }
     }
 
     void onError(String code) {
@@ -46,8 +63,8 @@ final class RunTracker {
         }
     }
 
-    /** Messages from an earlier run (or unreadable ones): ignored, but counted. */
-    long foreignMessages() {
+    /** Arrivals from an earlier run (or unreadable ones): ignored, but counted. */
+    long foreignArrivals() {
         return foreign.sum();
     }
 

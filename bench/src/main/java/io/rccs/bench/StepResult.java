@@ -18,6 +18,7 @@ record StepResult(
         long sent,
         long sendFailures,
         long delivered,
+        long refused,
         long duplicates,
         Map<String, Long> errors,
         double p50Ms,
@@ -37,7 +38,7 @@ record StepResult(
         Histogram latency = step.latencyMicros();
         boolean any = latency.getTotalCount() > 0;
         return new StepResult(step.rate, step.users, durationSeconds, step.measuredCount(), step.sent(), step.sendFailures(),
-                step.delivered(), step.duplicates(), step.errors(),
+                step.delivered(), step.refused(), step.duplicates(), step.errors(),
                 any ? millis(latency.getValueAtPercentile(50)) : Double.NaN,
                 any ? millis(latency.getValueAtPercentile(90)) : Double.NaN,
                 any ? millis(latency.getValueAtPercentile(99)) : Double.NaN,
@@ -51,6 +52,11 @@ record StepResult(
     /** Delivered over sent; NaN when nothing was sent. */
     double deliveredRatio() {
         return sent == 0 ? Double.NaN : delivered / (double) sent;
+    }
+
+    /** Sent in the measured window, yet neither arrived nor refused before the drain ended. */
+    long lost() {
+        return Math.max(0, sent - delivered - refused);
     }
 
     long errorCount() {

@@ -124,6 +124,11 @@ final class StepTracker {
         return delivered.size();
     }
 
+    /** Measured frames the server answered with an error naming them, and that never arrived. */
+    long refused() {
+        return refused.stream().filter(k -> !delivered.contains(k)).count();
+    }
+
     long duplicates() {
         return duplicates.sum();
     }

@@ -91,6 +91,17 @@ final class UserDevices {
         return new Connected(account, token, sockets);
     }
 
+    /**
+     * Says hello again as one device set up before by {@link #connect} (a reconnect, not a setup): with
+     * the credential kept for it, retrying while the stack answers with a retryable error.
+     *
+     * @param account the Keycloak user {@link #connect} returned ({@link Connected#account()})
+     * @throws HelloRefused when the stack refuses the device for good
+     */
+    FrameSocket reopen(String account, AccessToken token, DevicePlan plan, FrameSocket.Handler handler) {
+        return open(plan, token, credentials.get(account, plan.deviceId()), account + "/" + plan.deviceId(), handler);
+    }
+
     /** What setting up devices took so far, for the console. */
     String summary() {
         return String.format(Locale.ROOT, "devices: %d registered (new credential), %d paired, %d users started over",

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.rccs.model.protocol.FrameCodec;
 
-/** Both benchmarks end to end, briefly, against {@link FakeStack}: pairing, the open loop, the answers, the files. */
+/** The benchmarks end to end, briefly, against {@link FakeStack}: pairing, the open loop, the answers, the files. */
 class BenchmarksAgainstFakeStackTest {
 
     @TempDir
@@ -63,6 +63,65 @@ class BenchmarksAgainstFakeStackTest {
         assertThat(step.path("sent").asLong()).isEqualTo(40);
         assertThat(step.path("delivered").asLong()).isEqualTo(40);
         assertThat(stack.hellosWithCredential).contains("bench-01/bench-rx", "bench-01/bench-tx", "bench-02/bench-tx");
+    }
+
+    @Test
+    void commandsReachTheDesktopsAndQueuedOnesComeInPriorityOrder() throws Exception {
+        String[] flags = stackFlags("--rates", "20,40", "--duration", "2", "--warmup", "1", "--drain", "3", "--users", "2",
+                "--flush-runs", "2", "--flush-commands", "40", "--flush-timeout", "10");
+
+        new CommandsBenchmark(CommandsOptions.parse(flags)).run();
+
+        JsonNode root = FrameCodec.mapper().readTree(dir.resolve("out/commands.json").toFile());
+        JsonNode slow = root.path("steps").path(0);
+        JsonNode fast = root.path("steps").path(1);
+        assertThat(slow.path("sent").asLong()).isEqualTo(40);
+        assertThat(slow.path("delivered").asLong()).isEqualTo(40);
+        assertThat(slow.path("lost").asLong()).isZero();
+        assertThat(fast.path("sent").asLong()).isEqualTo(80);
+        assertThat(fast.path("delivered").asLong()).isEqualTo(80);
+        assertThat(fast.path("users").asInt()).isEqualTo(2);
+        assertThat(fast.path("latencyMs").path("p99").asDouble()).isPositive();
+        assertThat(root.path("flushRuns")).hasSize(2);
+        for (JsonNode flush : root.path("flushRuns")) {
+            assertThat(flush.path("queued").asInt()).isEqualTo(40);
+            assertThat(flush.path("received").asInt()).isEqualTo(40);
+            assertThat(flush.path("inOrder").asBoolean()).isTrue();
+            assertThat(flush.path("dispatchedBeforeHello").asInt()).isZero();
+            assertThat(flush.path("duplicates").asInt()).isZero();
+            assertThat(flush.path("finished").asInt()).isEqualTo(40);
+            assertThat(flush.path("helloToLastMs").asDouble()).isPositive();
+            assertThat(flush.path("priorities").path("critical").asInt()).isEqualTo(10);
+        }
+        // every command was answered (ack, result), the phones acknowledged their statuses, nobody was rate-limited
+        assertThat(stack.commands).hasSize(20 * 3 + 40 * 3 + 2 * 40) // the warm-ups' too
+                .allMatch(c -> c.status.equals("SUCCEEDED"));
+        assertThat(stack.device("bench-cmd-01", CommandUser.PHONE_DEVICE).ackedUpTo).isPositive();
+        assertThat(stack.device(CommandFlush.USER, CommandUser.PHONE_DEVICE).ackedUpTo).isPositive();
+        assertThat(stack.rateLimited).hasValue(0);
+        assertThat(Files.readString(dir.resolve("out/commands.csv"))).startsWith("rate_commands_s,users,");
+        assertThat(Files.readString(dir.resolve("out/commands-flush.csv"))).startsWith("run,commands,critical,")
+                .contains("\n1,40,10,10,10,10,40,0,0,40,");
+        assertThat(Files.readString(dir.resolve("out/commands.md"))).contains("| commands/s |", "| lost |", "| hello->last ms |",
+                "p99 <= 50 ms", "in priority order: met in all 2 runs", "not 1,000");
+        assertThat(Files.readString(dir.resolve("out/commands-latency.svg"))).contains("commands/s", "p99 target 50 ms");
+    }
+
+    @Test
+    void aFlushOnlyRunWritesNoLatencyFilesAndReusesTheCredentials() throws Exception {
+        String[] flags = stackFlags("--only", "flush", "--flush-runs", "1", "--flush-commands", "8");
+
+        new CommandsBenchmark(CommandsOptions.parse(flags)).run();
+        new CommandsBenchmark(CommandsOptions.parse(flags)).run();
+
+        assertThat(dir.resolve("out/commands.csv")).doesNotExist();
+        assertThat(dir.resolve("out/commands-latency.svg")).doesNotExist();
+        JsonNode root = FrameCodec.mapper().readTree(dir.resolve("out/commands.json").toFile());
+        assertThat(root.path("steps")).isEmpty();
+        assertThat(root.path("flushRuns").path(0).path("received").asInt()).isEqualTo(8);
+        assertThat(stack.hellosWithCredential).contains(CommandFlush.USER + "/" + CommandUser.DESKTOP_DEVICE,
+                CommandFlush.USER + "/" + CommandUser.PHONE_DEVICE);
+        assertThat(stack.users()).containsExactly(CommandFlush.USER);
     }
 
     private String[] stackFlags(String... benchmark) {

@@ -38,8 +38,13 @@ import io.rccs.model.protocol.FrameCodec;
  * makes, as {@code admin}/{@code admin}), two "gateways" (a minimal WebSocket server each) sharing one
  * "relay" state (devices with credentials, trust, pairing codes, message routing, devices.list)
  * and the REST {@code /v1/devices} list and revoke. Like the relay, it trusts by itself only the
- * first device a user ever registered: after every device is revoked, new ones are pending. Just
- * enough protocol to test the client side.
+ * first device a user ever registered: after every device is revoked, new ones are pending. Like the
+ * command queue, it takes {@code command.submit}: the sender gets {@code command.status} frames with a
+ * {@code seq} (QUEUED answering the submit, then DISPATCHED, DELIVERED, SUCCEEDED), an online target
+ * gets the {@code command} at once, an offline one gets its queued commands in priority order (FIFO
+ * within a priority) when it says hello. Like the gateway, it allows 50 frames/s per connection
+ * (burst 100) and pushes {@code presence} to the user's other trusted devices. Just enough protocol
+ * to test the client side.
  */
 final class FakeStack implements AutoCloseable {
 
@@ -50,6 +55,8 @@ final class FakeStack implements AutoCloseable {
         boolean revoked;
         Connection connection;
         long seq;
+        /** the highest seq the device acknowledged */
+        long ackedUpTo = -1;
 
         Device(String id) {
             this.id = id;
@@ -59,12 +66,44 @@ final class FakeStack implements AutoCloseable {
     private record Code(String user, String startedBy, String[] claim) {
     }
 
+    /** A queued command; {@code order} is its place in submit order. */
+    static final class Command {
+        final String id = UUID.randomUUID().toString();
+        final String user;
+        final String sender;
+        final String target;
+        final String name;
+        final JsonNode args;
+        final String priority;
+        final long order;
+        String status = "QUEUED";
+        int attempt;
+
+        Command(String user, String sender, String target, String name, JsonNode args, String priority, long order) {
+            this.user = user;
+            this.sender = sender;
+            this.target = target;
+            this.name = name;
+            this.args = args;
+            this.priority = priority;
+            this.order = order;
+        }
+
+        int rank() {
+            return List.of("low", "normal", "high", "critical").indexOf(priority);
+        }
+    }
+
     private static final String ADMIN_SUBJECT = "master-admin";
 
     /** "user/device" of each hello that presented a credential (user = the Keycloak user name) */
     final List<String> hellosWithCredential = new CopyOnWriteArrayList<>();
     final AtomicInteger revokes = new AtomicInteger();
     final AtomicInteger usersCreated = new AtomicInteger();
+    /** Frames refused with rate_limited (the bench must never break the gateway's limit). */
+    final AtomicInteger rateLimited = new AtomicInteger();
+    /** Every command submitted, in submit order. */
+    final List<Command> commands = new CopyOnWriteArrayList<>();
     /** When set, {@code /v1/devices} answers 500 (to check that revoking is only best effort). */
     volatile boolean restBroken;
     /** Keycloak: user name -> user id */
@@ -299,6 +338,11 @@ final class FakeStack implements AutoCloseable {
         String type = frame.path("type").asText();
         String id = frame.path("id").asText();
         JsonNode payload = frame.path("payload");
+        if (!connection.limiter.tryAcquire()) {
+            rateLimited.incrementAndGet();
+            connection.send(error(id, "rate_limited", "more than 50 frames/s"));
+            return;
+        }
         if (type.equals("ping")) {
             connection.send(server("pong", id, FrameCodec.mapper().createObjectNode()));
             return;
@@ -334,8 +378,14 @@ final class FakeStack implements AutoCloseable {
             case "devices.list" -> connection.send(server("devices", id, list(connection.user)));
             case "message" -> route(connection, frame);
             case "ack" -> {
-                // nothing to redeliver here
+                synchronized (this) { // nothing to redeliver here: only remembered
+                    self.ackedUpTo = Math.max(self.ackedUpTo, payload.path("upTo").asLong(-1));
+                }
             }
+            case "command.submit" -> submit(connection, self, id, frame);
+            case "command.ack" -> answered(connection, self, id, payload.path("commandId").asText(), "DELIVERED");
+            case "command.result" -> answered(connection, self, id, payload.path("commandId").asText(),
+                    payload.path("ok").asBoolean() ? "SUCCEEDED" : "FAILED");
             default -> connection.send(error(id, "unknown_type", type));
         }
     }
@@ -389,6 +439,10 @@ final class FakeStack implements AutoCloseable {
             welcome.put("credential", issued);
         }
         connection.send(server("welcome", id, welcome));
+        synchronized (this) {
+            pushPresence(connection.user, device, "online");
+            flushCommands(device);
+        }
     }
 
     private void claim(Connection connection, Device claimer, String id, String code) throws IOException {
@@ -455,6 +509,112 @@ final class FakeStack implements AutoCloseable {
         Device device = connection.deviceId == null ? null : deviceOf(connection.user, connection.deviceId);
         if (device != null && device.connection == connection) {
             device.connection = null;
+            // the queue puts back what the device had not acknowledged, and the others are told
+            for (Command c : commands) {
+                if (c.user.equals(connection.user) && c.target.equals(device.id) && c.status.equals("DISPATCHED")) {
+                    c.status = "QUEUED";
+                    status(c, null);
+                }
+            }
+            pushPresence(connection.user, device, "offline");
+        }
+    }
+
+    // ------------------------------------------------------------------ the command queue's rules
+
+    private synchronized void submit(Connection from, Device self, String id, JsonNode frame) throws IOException {
+        String to = frame.path("to").asText();
+        JsonNode payload = frame.path("payload");
+        Device target = deviceOf(from.user, to);
+        if (target == null || target.revoked) {
+            from.send(error(id, "not_found", "you have no device '" + to + "'"));
+            return;
+        }
+        Command c = new Command(from.user, self.id, to, payload.path("name").asText(), payload.path("args"),
+                payload.path("priority").asText("normal"), commands.size());
+        commands.add(c);
+        status(c, id);
+        if (target.connection != null) {
+            dispatch(c, target);
+        }
+    }
+
+    /** An online device's queued commands, in delivery order: priority first, then submit order. */
+    private synchronized void flushCommands(Device device) {
+        if (!device.trusted) {
+            return;
+        }
+        commands.stream().filter(c -> (c.status.equals("QUEUED") || c.status.equals("DISPATCHED")) && deviceOf(c.user, c.target) == device)
+                .sorted(java.util.Comparator.comparingInt(Command::rank).reversed().thenComparingLong(c -> c.order))
+                .forEach(c -> dispatch(c, device));
+    }
+
+    private synchronized void dispatch(Command c, Device target) {
+        c.status = "DISPATCHED";
+        c.attempt++;
+        ObjectNode delivery = FrameCodec.mapper().createObjectNode().put("commandId", c.id).put("name", c.name)
+                .put("priority", c.priority).put("attempt", c.attempt);
+        delivery.set("args", c.args);
+        ObjectNode frame = server("command", null, delivery).put("from", c.sender);
+        try {
+            target.connection.send(frame);
+        } catch (IOException e) {
+            // gone: it is put back when its connection ends
+        }
+        status(c, null);
+    }
+
+    private synchronized void answered(Connection connection, Device self, String id, String commandId, String status)
+            throws IOException {
+        Command c = commands.stream().filter(command -> command.id.equals(commandId)).findFirst().orElse(null);
+        if (c == null || !c.user.equals(connection.user)) {
+            connection.send(error(id, "not_found", "no command " + commandId));
+            return;
+        }
+        if (!c.target.equals(self.id)) {
+            connection.send(error(id, "forbidden", "command " + commandId + " is not for this device"));
+            return;
+        }
+        boolean moves = status.equals("DELIVERED") ? c.status.equals("DISPATCHED") : c.status.equals("DELIVERED");
+        if (moves) {
+            c.status = status;
+            status(c, null);
+        }
+    }
+
+    /** The command's status into its sender's inbox: the next seq, sent at once if it is online (no replay here). */
+    private synchronized void status(Command c, String corr) {
+        Device sender = deviceOf(c.user, c.sender);
+        if (sender == null) {
+            return;
+        }
+        long seq = ++sender.seq;
+        if (sender.connection == null) {
+            return;
+        }
+        ObjectNode payload = FrameCodec.mapper().createObjectNode().put("commandId", c.id).put("status", c.status)
+                .put("target", c.target).put("attempt", c.attempt);
+        try {
+            sender.connection.send(server("command.status", corr, payload).put("seq", seq).put("from", "@command-queue"));
+        } catch (IOException e) {
+            // gone
+        }
+    }
+
+    private synchronized void pushPresence(String user, Device changed, String presence) {
+        if (!changed.trusted) {
+            return;
+        }
+        ObjectNode payload = FrameCodec.mapper().createObjectNode().put("deviceId", changed.id).put("presence", presence)
+                .put("lastSeen", System.currentTimeMillis());
+        for (Device other : devices.getOrDefault(user, Map.of()).values()) {
+            if (other != changed && other.trusted && other.connection != null) {
+                try {
+                    other.connection.send(server("presence", null, payload));
+                } catch (IOException e) {
+                    // gone
+                }
+            }
         }
     }
 
@@ -479,6 +639,7 @@ final class FakeStack implements AutoCloseable {
         while (!closed) {
             try {
                 Socket socket = server.accept();
+                socket.setTcpNoDelay(true); // as Vert.x does: one frame after another must not wait for the peer's ACK
                 Thread reader = new Thread(() -> serve(socket), "fake-connection");
                 reader.setDaemon(true);
                 reader.start();
@@ -596,12 +757,30 @@ final class FakeStack implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The gateway's per-connection limit: 50 frames/s, burst 100 (one reader thread per connection). */
+    static final class Bucket {
+        private double tokens = 100;
+        private long refilled = System.nanoTime();
+
+        boolean tryAcquire() {
+            long now = System.nanoTime();
+            tokens = Math.min(100, tokens + (now - refilled) * 50 / 1e9);
+            refilled = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
+
     /** One client connection; writes are serialised, frames from the server are never masked. */
     final class Connection {
         final Socket socket;
         /** the user id (the token's sub) */
         final String user;
         final String username;
+        final Bucket limiter = new Bucket();
         volatile String deviceId;
 
         Connection(Socket socket, String user, String username) {
@@ -623,22 +802,25 @@ final class FakeStack implements AutoCloseable {
             }
         }
 
+        /** One frame in one write: several small writes would meet Nagle's algorithm and the peer's delayed ACK (40 ms). */
         synchronized void write(int first, byte[] payload) throws IOException {
-            OutputStream out = socket.getOutputStream();
-            out.write(first);
+            ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 10);
+            frame.write(first);
             if (payload.length < 126) {
-                out.write(payload.length);
+                frame.write(payload.length);
             } else if (payload.length < 65536) {
-                out.write(126);
-                out.write(payload.length >> 8);
-                out.write(payload.length & 0xff);
+                frame.write(126);
+                frame.write(payload.length >> 8);
+                frame.write(payload.length & 0xff);
             } else {
-                out.write(127);
+                frame.write(127);
                 for (int i = 7; i >= 0; i--) {
-                    out.write((int) ((long) payload.length >> (8 * i)) & 0xff);
+                    frame.write((int) ((long) payload.length >> (8 * i)) & 0xff);
                 }
             }
-            out.write(payload);
+            frame.write(payload);
+            OutputStream out = socket.getOutputStream();
+            out.write(frame.toByteArray());
             out.flush();
         }
     }
