@@ -464,7 +464,7 @@ public class CommandStore {
             }
             List<String> users = due.stream().map(c -> c.userId).distinct().toList();
             return directory.ofUsers(w.connection, users)
-                    .chain(devices -> connectedTargets(due).map(connected -> {
+                    .chain(devices -> connected(due, devices).map(connected -> {
                         Instant now = claim.now(); // the database's clock, the one that found them due
                         for (Command c : due) {
                             moveOn(w, c, devices.getOrDefault(c.userId, List.of()), connected, now);
@@ -476,22 +476,28 @@ public class CommandStore {
     }
 
     /**
-     * The targets of the ack timeouts among {@code due} that are connected (Redis presence, one round
-     * trip per user): before an attempt counts, the device must really have been there to get it —
-     * the directory's online flag can lag (a gateway that died, an event on its way).
+     * Which of the devices the due commands may go to are connected (Redis presence, one round trip
+     * per user, as {@code user/device}): the directory's online flag can lag (a gateway that died
+     * without an offline event, an event on its way), and the scheduler neither counts an attempt nor
+     * dispatches on the flag alone.
      */
-    private Uni<java.util.Set<String>> connectedTargets(List<Command> due) {
+    private Uni<java.util.Set<String>> connected(List<Command> due, java.util.Map<String, List<KnownDevice>> devices) {
         java.util.Map<String, java.util.Set<String>> byUser = new java.util.HashMap<>();
         for (Command c : due) {
-            if (c.status == CommandStatus.DISPATCHED && c.targetDevice != null) {
-                byUser.computeIfAbsent(c.userId, ignored -> new java.util.HashSet<>()).add(c.targetDevice);
+            java.util.Set<String> asked = byUser.computeIfAbsent(c.userId, ignored -> new java.util.HashSet<>());
+            if (c.targetDevice != null) {
+                asked.add(c.targetDevice);
+            }
+            if (c.autoTarget) {
+                devices.getOrDefault(c.userId, List.of()).stream().filter(KnownDevice::online).forEach(d -> asked.add(d.deviceId()));
             }
         }
+        byUser.values().removeIf(java.util.Set::isEmpty);
         if (byUser.isEmpty()) {
             return Uni.createFrom().item(java.util.Set.of());
         }
         List<Uni<List<String>>> lookups = new ArrayList<>();
-        byUser.forEach((user, devices) -> lookups.add(presence.findAll(user, devices)
+        byUser.forEach((user, ids) -> lookups.add(presence.findAll(user, ids)
                 .map(found -> found.keySet().stream().map(device -> user + "/" + device).toList())));
         return Uni.join().all(lookups).andFailFast()
                 .map(found -> found.stream().flatMap(List::stream).collect(java.util.stream.Collectors.toSet()));
@@ -508,9 +514,10 @@ public class CommandStore {
             return;
         }
         KnownDevice target = devices.stream().filter(d -> d.deviceId().equals(c.targetDevice)).findFirst().orElse(null);
-        boolean targetOnline = target != null && target.online() && target.trusted();
+        boolean targetListed = target != null && target.online() && target.trusted();
+        boolean targetOnline = targetListed && connected.contains(c.userId + "/" + c.targetDevice);
         if (c.status == CommandStatus.DISPATCHED) { // the ack deadline passed
-            if (!targetOnline || !connected.contains(c.userId + "/" + c.targetDevice)) {
+            if (!targetOnline) {
                 lifecycle.backToQueue(c, now); // it went away (its offline event may still be on its way): does not count
             } else if (c.attempt >= c.maxAttempts) {
                 lifecycle.die(c, now);
@@ -524,9 +531,17 @@ public class CommandStore {
             c.nextAttemptAt = Lifecycle.wakeWhenQueued(c, now);
             return;
         }
-        String device = c.autoTarget ? pick(devices, c, null) : targetOnline ? c.targetDevice : null;
+        List<KnownDevice> reachable = devices.stream().filter(d -> connected.contains(c.userId + "/" + d.deviceId())).toList();
+        String device = c.autoTarget ? pick(reachable, c, null) : targetOnline ? c.targetDevice : null;
         if (device == null) {
-            lifecycle.park(c);
+            boolean listedOnline = c.autoTarget ? pick(devices, c, null) != null : targetListed;
+            if (listedOnline) {
+                // listed online but not connected: look again after an ack timeout (no transition, nothing announced);
+                // its offline event, or a reconnect's online event, settles it sooner
+                c.nextAttemptAt = Lifecycle.earlier(c.expiresAt, now.plus(config.ackTimeout()));
+            } else {
+                lifecycle.park(c);
+            }
             return;
         }
         lifecycle.dispatch(c, device, now);

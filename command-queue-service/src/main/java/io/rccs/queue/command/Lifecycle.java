@@ -127,7 +127,7 @@ public final class Lifecycle {
         c.nextAttemptAt = wakeWhenQueued(c, now);
     }
 
-    private static Instant earlier(Instant a, Instant b) {
+    static Instant earlier(Instant a, Instant b) {
         return a.isBefore(b) ? a : b;
     }
 }

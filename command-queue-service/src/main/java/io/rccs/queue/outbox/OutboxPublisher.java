@@ -12,13 +12,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.EventPublisher;
@@ -81,6 +83,9 @@ public class OutboxPublisher {
     private final String instance = UUID.randomUUID().toString();
     /** Entries this replica is publishing at once: completes true when published, false when left to the sweep. */
     private final Map<Long, CompletableFuture<Boolean>> inFlight = new ConcurrentHashMap<>();
+    private final io.vertx.core.Vertx vertx;
+    private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+    private long sweepTimer = -1;
     private final Counter deferred;
     /** How long a publish at once may take before the sweep takes over: under the grace, so that the two rarely overlap. */
     private final Duration patience;
@@ -89,8 +94,10 @@ public class OutboxPublisher {
     public OutboxPublisher(Pool pool, DeliverySender deliveries,
             @Channel(Channels.COMMAND_EVENTS_OUT) MutinyEmitter<String> commandEvents,
             @Channel(Channels.COMMAND_DEAD_LETTERS_OUT) MutinyEmitter<String> deadLetters,
-            @Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, QueueConfig config, MeterRegistry metrics) {
+            @Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, QueueConfig config, MeterRegistry metrics,
+            io.vertx.core.Vertx vertx) {
         this.pool = pool;
+        this.vertx = vertx;
         this.deliveries = deliveries;
         this.commandEvents = commandEvents;
         this.deadLetters = deadLetters;
@@ -164,8 +171,22 @@ public class OutboxPublisher {
         });
     }
 
+    void start(@Observes StartupEvent started) {
+        // a Vert.x timer: Quarkus' scheduler checks its timers only once a second
+        sweepTimer = vertx.setPeriodic(config.outboxSweep().toMillis(), ignored -> {
+            if (sweeping.compareAndSet(false, true)) {
+                sweep().subscribe().with(done -> sweeping.set(false), failure -> sweeping.set(false));
+            }
+        });
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
+        }
+    }
+
     /** The sweep: one replica at a time publishes, in id order, what is older than the grace period. */
-    @Scheduled(every = "${rccs.queue.outbox-sweep:500ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         return holdLease().chain(held -> held ? sweepBatches() : Uni.createFrom().voidItem())
                 .onFailure().recoverWithItem(failure -> {
