@@ -305,10 +305,10 @@ public class CommandStore {
     }
 
     /**
-     * Runs the change unless the sending device is one the directory knows as untrusted (pending, or
-     * revoked while its frames were in flight). A device the directory has not heard of is not refused:
-     * its registration event may lag behind its first frames, and the gateway lets only a device the
-     * relay welcomed send at all. The sender's row is share-locked first, so a revoke happens wholly
+     * Runs the change unless the sending device is one the directory knows as revoked (its frames were
+     * in flight when it was revoked). A device the directory has not heard of, or lists as pending, is
+     * not refused: its events may lag behind its frames, and the gateway lets only a trusted device
+     * the relay welcomed send these frames at all. The sender's row is share-locked first, so a revoke happens wholly
      * before or after the change. A null device is the user over REST or a backend.
      */
     private Uni<Optional<Frame>> unlessUntrustedSender(Work w, String userId, String deviceId, String corr,
@@ -317,11 +317,12 @@ public class CommandStore {
             return change.get();
         }
         return directory.findShared(w.connection, userId, deviceId).chain(sender -> {
-            if (sender == null || sender.trusted()) {
+            // only a revoke is refused: the gateway forwards no frame of a pending connection, so a device
+            // listed here as pending was paired a moment ago and its paired event is still on its way
+            if (sender == null || !sender.revoked()) {
                 return change.get();
             }
-            String why = sender.revoked() ? "this device was revoked" : "this device is not trusted yet: pair it first";
-            return refuse(corr, ErrorCode.NOT_TRUSTED, why);
+            return refuse(corr, ErrorCode.NOT_TRUSTED, "this device was revoked");
         });
     }
 
