@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import io.rccs.e2e.Devices.Recorded;
+import io.rccs.client.FrameMatcher;
+import io.rccs.client.RccsClient;
 import io.rccs.model.protocol.Frame;
 
 /**
@@ -36,9 +37,10 @@ class QueueReplicasIT {
 
     private static final int PHONES = 10;
     private static final int PER_PHONE = 100;
+    /** Per phone: ten phones together stay under what one desk may acknowledge (the gateway allows 50 frames/s). */
+    private static final int SUBMITS_PER_SECOND = 4;
 
-    private final Devices devices = new Devices();
-    private final String user = TestUsers.fresh("replicas");
+    private final Household household = Household.fresh("replicas");
     private Control control;
 
     @BeforeEach
@@ -49,7 +51,7 @@ class QueueReplicasIT {
 
     @AfterEach
     void close() {
-        devices.close();
+        household.close();
         if (control != null) {
             control.run("service", "start", "queue");
             control.run("service", "stop", "queue-2");
@@ -59,20 +61,19 @@ class QueueReplicasIT {
     @Test
     void twoReplicasDispatchEachCommandOnceAndAKilledOneLosesNone() throws Exception {
         control.run("service", "start", "queue-2");
-        Recorded desk = devices.start(user, "desk", 0, null);
-        List<Recorded> phones = new ArrayList<>();
+        RccsClient desk = household.trusted(0, "desk", List.of("roo.task@1"));
+        List<RccsClient> phones = new ArrayList<>();
         for (int i = 0; i < PHONES; i++) {
-            phones.add(devices.start(user, "phone-" + i, 1, null));
+            phones.add(household.trusted(1, "phone-" + i, List.of()));
         }
         // the desk acknowledges every command it gets, as a real device does
-        // command -> attempt -> the dispatch times (ts) its frames carried: a republished frame keeps its ts
         Map<String, Map<Integer, Set<Long>>> attempts = new ConcurrentHashMap<>();
         CompletableFuture<Void> acking = CompletableFuture.runAsync(() -> ackAll(desk, attempts, PHONES * PER_PHONE));
 
         List<CompletableFuture<List<String>>> submitting = phones.stream()
                 .map(phone -> CompletableFuture.supplyAsync(() -> submitAll(phone, PER_PHONE)))
                 .toList();
-        Devices.sleep(1500); // in the middle of the stream
+        Devices.sleep(5_000); // in the middle of the stream (25 s long)
         control.run("service", "kill", "queue");
         Set<String> submitted = new TreeSet<>();
         for (CompletableFuture<List<String>> phone : submitting) {
@@ -94,34 +95,36 @@ class QueueReplicasIT {
         System.out.printf("replicas: %d commands delivered, %d of them retried after the kill%n", attempts.size(), retried);
     }
 
-    /** Submits {@code count} commands to the desk; returns the submit ids once each is QUEUED (or later). */
-    private static List<String> submitAll(Recorded phone, int count) {
+    /** Submits {@code count} commands to the desk, paced under the gateway's rate limit; returns their command ids once each is answered. */
+    private static List<String> submitAll(RccsClient phone, int count) {
         List<String> ids = new ArrayList<>();
+        long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            ids.add(phone.device().send("command.submit", "desk", Map.of("name", "n" + i)).id());
+            long wait = start + i * 1_000_000_000L / SUBMITS_PER_SECOND - System.nanoTime();
+            if (wait > 0) {
+                Devices.sleep(wait / 1_000_000);
+            }
+            ids.add(phone.send("command.submit", "desk", Map.of("name", "n" + i)).id());
         }
-        boolean answered = Devices.await(Duration.ofMinutes(2), () -> ids.stream().allMatch(id -> phone.others().stream()
-                .anyMatch(f -> id.equals(f.corr()) && "command.status".equals(f.type()))));
-        assertThat(answered).as("every submit of %s answered", phone.device().deviceId()).isTrue();
-        return phone.others().stream().filter(f -> "command.status".equals(f.type()) && ids.contains(f.corr()))
-                .map(f -> f.payload().path("commandId").asText()).distinct().toList();
+        List<String> commandIds = new ArrayList<>();
+        for (String id : ids) {
+            Frame answer = phone.await(FrameMatcher.corr(id).and(FrameMatcher.type("command.status").or(FrameMatcher.type("error"))),
+                    Duration.ofMinutes(2));
+            assertThat(answer.type()).as("answer to %s: %s", id, answer).isEqualTo("command.status");
+            commandIds.add(answer.payload().path("commandId").asText());
+        }
+        return commandIds;
     }
 
-    private static void ackAll(Recorded desk, Map<String, Map<Integer, Set<Long>>> attempts, int expected) {
-        int seen = 0;
+    private static void ackAll(RccsClient desk, Map<String, Map<Integer, Set<Long>>> attempts, int expected) {
         while (!Thread.currentThread().isInterrupted() && attempts.size() < expected) {
-            List<Frame> frames = desk.others();
-            for (; seen < frames.size(); seen++) {
-                Frame frame = frames.get(seen);
-                if ("command".equals(frame.type())) {
-                    String commandId = frame.payload().path("commandId").asText();
-                    attempts.computeIfAbsent(commandId, ignored -> new ConcurrentHashMap<>())
-                            .computeIfAbsent(frame.payload().path("attempt").asInt(), ignored -> ConcurrentHashMap.newKeySet())
-                            .add(frame.ts());
-                    desk.device().send("command.ack", null, Map.of("commandId", commandId));
-                }
-            }
-            Devices.sleep(20);
+            desk.poll(Duration.ofMillis(200)).filter(frame -> "command".equals(frame.type())).ifPresent(frame -> {
+                String commandId = frame.payload().path("commandId").asText();
+                attempts.computeIfAbsent(commandId, ignored -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(frame.payload().path("attempt").asInt(), ignored -> ConcurrentHashMap.newKeySet())
+                        .add(frame.ts());
+                desk.send("command.ack", null, Map.of("commandId", commandId));
+            });
         }
     }
 
