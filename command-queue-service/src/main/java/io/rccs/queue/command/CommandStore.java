@@ -83,7 +83,9 @@ public class CommandStore {
 
     /**
      * Runs the work in a transaction that ends by writing back the changed commands and the outbox
-     * entries, then publishes the entries; the answer is the work's.
+     * entries, then starts publishing the entries (not awaited: the caller goes on to its next frame;
+     * a command's later entries still wait for these, and the sweep takes what fails); the answer is
+     * the work's.
      */
     private <T> Uni<T> transaction(Function<Work, Uni<T>> work) {
         return pool.withTransaction(connection -> {
@@ -91,7 +93,9 @@ public class CommandStore {
             return work.apply(w).chain(answer -> CommandSql.update(connection, w.changed)
                     .chain(() -> outbox.write(connection, w.batch.entries))
                     .map(written -> new Done<>(answer, written)));
-        }).call(done -> publisher.afterCommit(done.written())).map(Done::answer);
+        }).invoke(done -> publisher.afterCommit(done.written()).subscribe().with(ignored -> {
+        }, failure -> {
+        })).map(Done::answer);
     }
 
     /** One transaction's connection, the commands it changed, and its announcements. */

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,6 +60,7 @@ public class OutboxPublisher {
 
     static final String LEASE = "outbox-sweep";
     private static final int SWEEP_BATCH = 500;
+    private static final Duration SWEEP_PATIENCE = Duration.ofSeconds(30);
 
 
     private static final String DELETE = "DELETE FROM queue.outbox WHERE id = ANY($1::bigint[])";
@@ -92,9 +94,10 @@ public class OutboxPublisher {
     private final Counter swept;
 
     public OutboxPublisher(Pool pool, DeliverySender deliveries,
-            @Channel(Channels.COMMAND_EVENTS_OUT) MutinyEmitter<String> commandEvents,
-            @Channel(Channels.COMMAND_DEAD_LETTERS_OUT) MutinyEmitter<String> deadLetters,
-            @Channel(Channels.FRAMES_IN_OUT) MutinyEmitter<String> framesIn, QueueConfig config, MeterRegistry metrics,
+            // a flush or a sweep hands hundreds of records to the producer at once: buffer them as deliveries are
+            @Channel(Channels.COMMAND_EVENTS_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = DeliverySender.MAX_PENDING) MutinyEmitter<String> commandEvents,
+            @Channel(Channels.COMMAND_DEAD_LETTERS_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = DeliverySender.MAX_PENDING) MutinyEmitter<String> deadLetters,
+            @Channel(Channels.FRAMES_IN_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = DeliverySender.MAX_PENDING) MutinyEmitter<String> framesIn, QueueConfig config, MeterRegistry metrics,
             io.vertx.core.Vertx vertx) {
         this.pool = pool;
         this.vertx = vertx;
@@ -217,7 +220,8 @@ public class OutboxPublisher {
                         return Uni.createFrom().voidItem();
                     }
                     swept.increment(ids.size());
-                    Uni<Void> done = send(entries).chain(() -> delete(ids));
+                    // a send that never completes must not hold the sweep (and its lease) for ever: the next round retries
+                    Uni<Void> done = send(entries).ifNoItem().after(SWEEP_PATIENCE).fail().chain(() -> delete(ids));
                     return ids.size() == SWEEP_BATCH ? done.chain(this::sweepBatches) : done;
                 });
     }
