@@ -94,4 +94,38 @@ public interface RelayConfig {
         @WithDefault("30s")
         Duration trimInterval();
     }
+
+    /** Work sessions (SPEC 3.5). */
+    Sessions sessions();
+
+    interface Sessions {
+
+        /** The largest state document, in bytes of its JSON; a patch that would make it larger is refused. */
+        @WithDefault("262144")
+        int maxDocumentBytes();
+
+        /** How many open sessions a user may have; a further session.open is refused. */
+        @WithDefault("100")
+        int maxOpenPerUser();
+
+        /** The grace period of a session that does not name one: how long its owner may be gone before failover. */
+        @WithDefault("30s")
+        Duration defaultGrace();
+
+        /** How long a handoff offer waits for handoff.accept or handoff.reject before it lapses. */
+        @WithDefault("30s")
+        Duration handoffTimeout();
+
+        /** How often the relay looks for lapsed handoffs, due failovers and unpublished session events. */
+        @WithDefault("1s")
+        Duration sweepInterval();
+
+        /** A failover that found no capable online device is tried again after this (and at once when a device of the user connects). */
+        @WithDefault("10s")
+        Duration failoverRecheck();
+
+        /** How long each change is logged: within it, a resent state.patch is answered, not applied again. */
+        @WithDefault("24h")
+        Duration changeRetention();
+    }
 }

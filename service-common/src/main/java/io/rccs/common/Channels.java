@@ -19,6 +19,10 @@ public final class Channels {
     public static final String DEVICE_EVENTS_OUT = "device-events-out";
     /** Incoming from {@link io.rccs.model.events.Topics#DEVICE_EVENTS} (command queue). */
     public static final String DEVICE_EVENTS = "device-events";
+    /** Outgoing to {@link io.rccs.model.events.Topics#SESSION_EVENTS} (relay). */
+    public static final String SESSION_EVENTS_OUT = "session-events-out";
+    /** Incoming from {@link io.rccs.model.events.Topics#SESSION_EVENTS} (the command queue: session owners). */
+    public static final String SESSION_EVENTS = "session-events";
     /** Outgoing to {@link io.rccs.model.events.Topics#COMMAND_EVENTS} (command queue). */
     public static final String COMMAND_EVENTS_OUT = "command-events-out";
 

@@ -22,6 +22,7 @@ import io.rccs.model.protocol.payload.Welcome;
 import io.rccs.relay.RelayConfig;
 import io.rccs.relay.inbox.InboxStore;
 import io.rccs.relay.inbox.InboxStore.Replay;
+import io.rccs.relay.session.Failover;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -45,9 +46,11 @@ public class DeviceLifecycle {
     private final ReliableSteps steps;
     private final RelayConfig config;
     private final MeterRegistry metrics;
+    private final Failover failover;
 
     public DeviceLifecycle(DeviceRegistry registry, DeviceCache cache, InboxStore inbox, DeliverySender deliveries,
-            PresenceReader presence, DeviceEventPublisher events, ReliableSteps steps, RelayConfig config, MeterRegistry metrics) {
+            PresenceReader presence, DeviceEventPublisher events, ReliableSteps steps, RelayConfig config, MeterRegistry metrics,
+            Failover failover) {
         this.registry = registry;
         this.cache = cache;
         this.inbox = inbox;
@@ -57,6 +60,7 @@ public class DeviceLifecycle {
         this.steps = steps;
         this.config = config;
         this.metrics = metrics;
+        this.failover = failover;
     }
 
     public Uni<Void> hello(InboundFrame in) throws ProtocolException {
@@ -82,7 +86,10 @@ public class DeviceLifecycle {
             return replay.call(position -> steps.untilDone("hello welcome", () -> welcome(in, device, position)))
                     .call(position -> device.trusted ? replayFrom(in, position.after(), 0) : Uni.createFrom().voidItem())
                     .chain(() -> steps.untilDone("hello events", () -> announce(in, registration)))
-                    .chain(() -> steps.untilDone("hello presence", () -> tellOthers(device, "online")));
+                    .chain(() -> steps.untilDone("hello presence", () -> tellOthers(device, "online")))
+                    // what it owns stays with it; sessions waiting for a capable device may move to it now
+                    .chain(() -> device.trusted ? steps.untilDone("hello sessions", () -> failover.deviceBack(in.userId(), device.deviceId))
+                            .replaceWithVoid() : Uni.createFrom().voidItem());
         });
     }
 
@@ -128,7 +135,10 @@ public class DeviceLifecycle {
                     .chain(device -> device == null ? Uni.createFrom().voidItem()
                             : steps.untilDone("close events", () -> events.publish(EventTypes.DEVICE_OFFLINE, device, false,
                                     closed.connectionId(), closed.gateway()))
-                                    .chain(() -> steps.untilDone("close presence push", () -> tellOthers(device, "offline"))));
+                                    .chain(() -> steps.untilDone("close presence push", () -> tellOthers(device, "offline")))
+                                    // the sessions it owns start their grace period (failover)
+                                    .chain(() -> steps.untilDone("close sessions", () -> failover.ownerGone(closed.userId(), closed.deviceId())))
+                                    .replaceWithVoid());
         });
     }
 

@@ -237,6 +237,14 @@ public class InboxRouter {
         return steps.untilDone("inbox append", () -> store.append(plan.entries, plan.acks));
     }
 
+    /**
+     * Sends what another component stored in the inbox (a session change) to the devices that are
+     * online; what does not go out is sent by the redelivery sweep or on the device's next hello.
+     */
+    public Uni<Void> deliverStored(List<Stored> result) {
+        return deliver(result, List.of());
+    }
+
     /** Sends every newly stored entry to its device if it is online, and the refusals, all at once. */
     private Uni<Void> deliver(List<Stored> result, List<Uni<Void>> replies) {
         Map<String, Map<String, List<Stored>>> byUserAndDevice = new LinkedHashMap<>();

@@ -119,9 +119,14 @@ public class InboxStore {
         if (entries.isEmpty() && acks.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return pool.withTransaction(connection -> findStored(connection, entries)
+        return pool.withTransaction(connection -> append(connection, entries, acks));
+    }
+
+    /** {@link #append(List, List)} within the caller's transaction (a session change stores its frames with it). */
+    public Uni<List<Stored>> append(SqlConnection connection, List<Entry> entries, List<Ack> acks) {
+        return findStored(connection, entries)
                 .chain(stored -> storeNew(connection, entries, stored))
-                .call(() -> acknowledge(connection, acks)));
+                .call(() -> acknowledge(connection, acks));
     }
 
     private Uni<Map<String, Long>> findStored(SqlConnection connection, List<Entry> entries) {

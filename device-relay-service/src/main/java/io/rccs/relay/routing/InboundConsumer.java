@@ -29,6 +29,8 @@ import io.rccs.relay.device.DeviceDirectory;
 import io.rccs.relay.device.DeviceLifecycle;
 import io.rccs.relay.inbox.InboxRouter;
 import io.rccs.relay.pairing.Pairing;
+import io.rccs.relay.session.Handoffs;
+import io.rccs.relay.session.SessionFrames;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -52,17 +54,22 @@ public class InboundConsumer {
     private final DeviceAdmin admin;
     private final Pairing pairing;
     private final InboxRouter inbox;
+    private final SessionFrames sessions;
+    private final Handoffs handoffs;
     private final DeliverySender deliveries;
     private final EventConsumption consumption;
     private final TaggedCounters frames;
 
     public InboundConsumer(DeviceLifecycle lifecycle, DeviceDirectory directory, DeviceAdmin admin, Pairing pairing,
-            InboxRouter inbox, DeliverySender deliveries, EventConsumption consumption, MeterRegistry metrics) {
+            InboxRouter inbox, SessionFrames sessions, Handoffs handoffs, DeliverySender deliveries, EventConsumption consumption,
+            MeterRegistry metrics) {
         this.lifecycle = lifecycle;
         this.directory = directory;
         this.admin = admin;
         this.pairing = pairing;
         this.inbox = inbox;
+        this.sessions = sessions;
+        this.handoffs = handoffs;
         this.deliveries = deliveries;
         this.consumption = consumption;
         this.frames = new TaggedCounters(metrics, "rccs_relay_frames_total", "type");
@@ -142,10 +149,15 @@ public class InboundConsumer {
                 case DEVICE_RENAME -> admin.rename(in);
                 case DEVICE_REVOKE -> admin.revoke(in);
                 case PAIR_START, PAIR_CLAIM, PAIR_APPROVE, PAIR_DENY -> pairing.handle(in);
-                case SESSION_OPEN, STATE_GET, STATE_PATCH,
-                        HANDOFF_REQUEST, HANDOFF_ACCEPT, HANDOFF_REJECT ->
-                    deliveries.replyError(in, ErrorCode.UNAVAILABLE,
-                            in.frame().type() + " is not available yet");
+                case SESSION_OPEN -> sessions.open(in);
+                case SESSION_JOIN -> sessions.join(in);
+                case SESSION_LIST -> sessions.list(in);
+                case SESSION_CLOSE -> sessions.close(in);
+                case STATE_GET -> sessions.get(in);
+                case STATE_PATCH -> sessions.patch(in);
+                case HANDOFF_REQUEST -> handoffs.request(in);
+                case HANDOFF_ACCEPT -> handoffs.accept(in);
+                case HANDOFF_REJECT -> handoffs.reject(in);
                 default -> Uni.createFrom().voidItem(); // commands belong to the command queue
             };
         } catch (ProtocolException e) {

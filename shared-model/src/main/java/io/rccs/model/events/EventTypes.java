@@ -39,6 +39,17 @@ public final class EventTypes {
      */
     public static final String INBOX_APPEND = "io.rccs.inbox.append.v1";
 
+    /** {@link Topics#SESSION_EVENTS}: a work session was opened ({@link SessionEvent}, version 1). */
+    public static final String SESSION_OPENED = "io.rccs.session.opened.v1";
+    /** {@link Topics#SESSION_EVENTS}: a session's document changed ({@link SessionEvent} with the ops). */
+    public static final String SESSION_STATE_CHANGED = "io.rccs.session.state-changed.v1";
+    /** {@link Topics#SESSION_EVENTS}: the owner handed the session to another device ({@link SessionEvent}). */
+    public static final String SESSION_HANDED_OFF = "io.rccs.session.handed-off.v1";
+    /** {@link Topics#SESSION_EVENTS}: the owner was gone past the grace period; another device owns it ({@link SessionEvent}). */
+    public static final String SESSION_FAILED_OVER = "io.rccs.session.failed-over.v1";
+    /** {@link Topics#SESSION_EVENTS}: the owner closed the session ({@link SessionEvent}). */
+    public static final String SESSION_CLOSED = "io.rccs.session.closed.v1";
+
     /** {@link Topics#DEAD_LETTERS}: a record no consumer can process ({@link DeadLetter}). */
     public static final String DEAD_LETTER = "io.rccs.dead-letter.v1";
 

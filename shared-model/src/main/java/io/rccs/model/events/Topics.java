@@ -32,6 +32,12 @@ public final class Topics {
     public static final String COMMAND_EVENTS = "rccs.command.events";
 
     /**
+     * Every work-session change (opened, state changed, handed off, failed over, closed). Key: session
+     * id; {@code version} grows by one per change of a session.
+     */
+    public static final String SESSION_EVENTS = "rccs.session.events";
+
+    /**
      * Commands that became dead letters (EXPIRED, DEAD), for backend teams; operators work them over
      * REST ({@code /v1/admin/dead-letters}). Key: command id.
      */

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.rccs.model.protocol.ProtocolException;
 
-/** {@code command.submit}: queue a command for a device (SPEC 3.3). The frame id is the idempotency key. */
+/**
+ * {@code command.submit}: queue a command for a device (SPEC 3.3). The frame id is the idempotency key.
+ * With {@code session}, the command is for whichever device owns that work session when it is
+ * dispatched: it follows the session through handoff and failover ({@code to} is then left out).
+ */
 public record CommandSubmit(String name, JsonNode args, String priority, Long notBefore, Long ttlSec,
-        Integer maxAttempts, List<String> requires) implements Payload {
+        Integer maxAttempts, List<String> requires, String session) implements Payload {
 
     public static final Set<String> PRIORITIES = Set.of("low", "normal", "high", "critical");
     public static final long DEFAULT_TTL_SEC = 86_400;
@@ -25,12 +29,19 @@ public record CommandSubmit(String name, JsonNode args, String priority, Long no
         requires = requires == null ? List.of() : List.copyOf(requires);
     }
 
+    /** A command for a device, not for a session. */
+    public CommandSubmit(String name, JsonNode args, String priority, Long notBefore, Long ttlSec, Integer maxAttempts,
+            List<String> requires) {
+        this(name, args, priority, notBefore, ttlSec, maxAttempts, requires, null);
+    }
+
     @Override
     public void validate() throws ProtocolException {
         Payload.requireText(name, "name", 128);
         Payload.require(PRIORITIES.contains(priority), "payload.priority must be one of " + PRIORITIES);
         Payload.require(ttlSec > 0 && ttlSec <= MAX_TTL_SEC, "payload.ttlSec must be 1.." + MAX_TTL_SEC);
         Payload.require(maxAttempts > 0 && maxAttempts <= 100, "payload.maxAttempts must be 1..100");
+        Payload.optionalText(session, "session", SessionRef.MAX_SESSION_ID);
         Payload.require(notBefore == null || (notBefore >= 0 && notBefore <= MAX_NOT_BEFORE),
                 "payload.notBefore must be epoch milliseconds before 2100");
         for (String capability : requires) {

@@ -1,5 +1,21 @@
 package io.rccs.model.protocol.payload;
 
-/** {@code handoff.done}: ownership moved (or did not, when {@code accepted} is false). */
-public record HandoffDone(String session, String owner, long version, boolean accepted) implements Payload {
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * {@code handoff.done}: how a handoff ended. {@code accepted} true: ownership moved from
+ * {@code from} to {@code owner} at {@code version} ({@code reason} {@code handoff}, or
+ * {@code failover} when the owner was gone for longer than the grace period). {@code accepted}
+ * false: the owner is unchanged ({@code reason} {@code rejected}, {@code timeout},
+ * {@code superseded} when the session changed owner or closed meanwhile).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record HandoffDone(String session, String owner, String from, long version, boolean accepted, String reason)
+        implements Payload {
+
+    public static final String HANDOFF = "handoff";
+    public static final String FAILOVER = "failover";
+    public static final String REJECTED = "rejected";
+    public static final String TIMEOUT = "timeout";
+    public static final String SUPERSEDED = "superseded";
 }

@@ -6,7 +6,7 @@ import io.rccs.model.protocol.ProtocolException;
 public record HandoffRequest(String session, String to) implements Payload {
     @Override
     public void validate() throws ProtocolException {
-        Payload.requireText(session, "session", 64);
+        Payload.requireText(session, "session", SessionRef.MAX_SESSION_ID);
         Payload.requireText(to, "to", Hello.MAX_DEVICE_ID);
     }
 }

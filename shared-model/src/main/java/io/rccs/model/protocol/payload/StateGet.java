@@ -6,6 +6,6 @@ import io.rccs.model.protocol.ProtocolException;
 public record StateGet(String session) implements Payload {
     @Override
     public void validate() throws ProtocolException {
-        Payload.requireText(session, "session", 64);
+        Payload.requireText(session, "session", SessionRef.MAX_SESSION_ID);
     }
 }

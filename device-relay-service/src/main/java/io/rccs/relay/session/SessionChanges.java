@@ -1,0 +1,122 @@
+package io.rccs.relay.session;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.quarkus.logging.Log;
+import io.rccs.common.consumption.Failures;
+import io.rccs.common.consumption.ReliableSteps;
+import io.rccs.model.events.CloudEvent;
+import io.rccs.model.events.SessionEvent;
+import io.rccs.model.protocol.Frame;
+import io.rccs.relay.device.DeviceCache.UserDevices;
+import io.rccs.relay.inbox.InboxRouter;
+import io.rccs.relay.inbox.InboxStore;
+import io.rccs.relay.inbox.InboxStore.Entry;
+import io.rccs.relay.inbox.InboxStore.Stored;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+
+/**
+ * What every session change does with its transaction and after it. Within: the change is logged
+ * (with the event for rccs.session.events) and the frames for the session's devices are put in their
+ * inboxes, so that a change and the frames that announce it commit together or not at all. After:
+ * the frames are sent to the devices that are online (the inbox sends the rest later), and the
+ * event is published and marked so; should the relay stop in between, the maintenance sweep
+ * publishes what stayed unmarked.
+ */
+@ApplicationScoped
+public class SessionChanges {
+
+    /** The sender of the frames sessions put in inboxes. */
+    public static final String SENDER = "@sessions";
+
+    /** A change: what to log (no event: a change of no version, such as a handoff offer) and what to store. */
+    public record Change(String sessionId, long version, String kind, String deviceId, String frameId, String event,
+            List<Entry> entries) {
+    }
+
+    /** A change as committed: its inbox entries with their seqs. */
+    public record Committed(Change change, List<Stored> stored) {
+    }
+
+    private final SessionStore store;
+    private final InboxStore inbox;
+    private final InboxRouter router;
+    private final SessionEventPublisher events;
+    private final ReliableSteps steps;
+
+    public SessionChanges(SessionStore store, InboxStore inbox, InboxRouter router, SessionEventPublisher events,
+            ReliableSteps steps) {
+        this.store = store;
+        this.inbox = inbox;
+        this.router = router;
+        this.events = events;
+        this.steps = steps;
+    }
+
+    /** Logs the change and stores its frames, within the caller's transaction. */
+    public Uni<Committed> record(SqlConnection connection, Change change) {
+        Uni<Void> logged = change.event() == null ? Uni.createFrom().voidItem()
+                : store.logChange(connection, change.sessionId(), change.version(), change.kind(), change.deviceId(),
+                        change.frameId(), change.event());
+        return logged.chain(() -> change.entries().isEmpty() ? Uni.createFrom().item(List.<Stored>of())
+                : inbox.append(connection, change.entries(), List.of()))
+                .map(stored -> new Committed(change, stored));
+    }
+
+    /** Sends the stored frames to the online devices, then publishes the event; retried until done. */
+    public Uni<Void> afterCommit(Committed committed) {
+        Change change = committed.change();
+        Uni<Void> delivered = committed.stored().isEmpty() ? Uni.createFrom().voidItem()
+                : steps.untilDone("session delivery", () -> router.deliverStored(committed.stored()))
+                        // stored already: the redelivery sweep or the device's next hello sends it
+                        .onFailure().recoverWithItem(failure -> {
+                            Log.warnf("delivery of session %s v%d failed for good: %s", change.sessionId(), change.version(),
+                                    Failures.describe(failure));
+                            return null;
+                        });
+        if (change.event() == null) {
+            return delivered;
+        }
+        return delivered.chain(() -> steps.untilDone("session event", () -> events.publish(change.sessionId(), change.event())))
+                .chain(() -> store.markPublished(change.sessionId(), change.version())
+                        // unmarked, the sweep publishes it again: a duplicate, which consumers pass over by version
+                        .onFailure().recoverWithItem(failure -> {
+                            Log.warnf("session %s v%d published but not marked: %s", change.sessionId(), change.version(),
+                                    Failures.describe(failure));
+                            return null;
+                        }));
+    }
+
+    /** The CloudEvent JSON of a change, as it is logged and published. */
+    public static String event(String type, WorkSession session, String previousOwner, JsonNode ops) {
+        SessionEvent data = new SessionEvent(session.sessionId(), session.userId(), session.name(), session.owner(),
+                previousOwner, session.version(), session.status(), session.requires(), session.failover(), ops);
+        return CloudEvent.of(type, SessionEventPublisher.SOURCE, session.sessionId(), data).toJson();
+    }
+
+    /**
+     * One inbox entry per member the user still trusts, each with the frame {@code frameFor} makes for
+     * that device; {@code key} makes a change handled twice store its frames once.
+     */
+    public static List<Entry> toMembers(WorkSession session, UserDevices devices, String key, Function<String, Frame> frameFor) {
+        List<Entry> entries = new ArrayList<>(session.members().size());
+        for (String member : session.members()) {
+            if (devices.trusts(member)) {
+                entries.add(new Entry(session.userId(), member, SENDER, key, frameFor.apply(member)));
+            }
+        }
+        return entries;
+    }
+
+    /** The inbox key of the frames that announce a version. */
+    public static String versionKey(WorkSession session) {
+        return session.sessionId() + ".v" + session.version();
+    }
+}

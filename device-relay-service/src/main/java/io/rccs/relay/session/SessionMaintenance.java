@@ -1,0 +1,83 @@
+package io.rccs.relay.session;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.rccs.common.consumption.Failures;
+import io.rccs.relay.RelayConfig;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+
+/**
+ * The session timers, on every relay instance: lapsed handoff offers, due failovers, and session
+ * events the broker may not have (a relay that stopped between a change's commit and its publish).
+ * Each run claims what it works on in the database, so instances share the work without doing any
+ * of it twice; a run that is still going when the next is due is not overlapped.
+ */
+@ApplicationScoped
+public class SessionMaintenance {
+
+    /** Sessions one run looks at, per kind of work. */
+    static final int BATCH = 50;
+    /** Events one run publishes again at most. */
+    static final int REPUBLISH_BATCH = 200;
+    /** A change's event is published by the frame that made it; only one this old and unmarked is the sweep's. */
+    static final Duration REPUBLISH_AFTER = Duration.ofSeconds(5);
+    /** Logged changes one trim removes at most. */
+    static final int TRIM_CHUNK = 5000;
+
+    private final Handoffs handoffs;
+    private final Failover failover;
+    private final SessionStore store;
+    private final SessionEventPublisher events;
+    private final RelayConfig.Sessions config;
+    private final Vertx vertx;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private final AtomicBoolean trimming = new AtomicBoolean();
+
+    public SessionMaintenance(Handoffs handoffs, Failover failover, SessionStore store, SessionEventPublisher events,
+            RelayConfig config, Vertx vertx) {
+        this.handoffs = handoffs;
+        this.failover = failover;
+        this.store = store;
+        this.events = events;
+        this.config = config.sessions();
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent started) {
+        vertx.setPeriodic(config.sweepInterval().toMillis(), ignored -> runOnce(sweeping, "sweep", this::sweep));
+        vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), ignored -> runOnce(trimming, "change-log trim",
+                () -> store.trimChanges(config.changeRetention(), TRIM_CHUNK)));
+    }
+
+    private static void runOnce(AtomicBoolean running, String what, Supplier<Uni<?>> work) {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        Uni.createFrom().deferred(work).eventually(() -> running.set(false)).subscribe().with(ignored -> {
+        }, failure -> Log.warnf("session %s failed (the next run retries): %s", what, Failures.describe(failure)));
+    }
+
+    Uni<Void> sweep() {
+        return handoffs.expire(BATCH).chain(() -> failover.run(BATCH)).chain(this::republish);
+    }
+
+    /** Publishes, in version order per session, the events left unmarked; each is marked once the broker has it. */
+    Uni<Void> republish() {
+        return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (SessionStore.Unpublished change : found) {
+                chain = chain.chain(() -> events.publish(change.sessionId(), change.event()))
+                        .chain(() -> store.markPublished(change.sessionId(), change.version()));
+            }
+            return chain;
+        });
+    }
+}
