@@ -1,6 +1,7 @@
 package io.rccs.relay.session;
 
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.flipkart.zjsonpatch.CompatibilityFlags;
 import com.flipkart.zjsonpatch.JsonPatch;
 import com.flipkart.zjsonpatch.JsonPatchApplicationException;
 
@@ -49,6 +51,9 @@ import io.smallrye.mutiny.Uni;
  */
 @ApplicationScoped
 public class SessionFrames {
+
+    /** RFC 6902 as written: removing what is not there fails (the library lets it pass by default). */
+    static final EnumSet<CompatibilityFlags> STRICT = EnumSet.of(CompatibilityFlags.FORBID_REMOVE_MISSING_OBJECT);
 
     /** The most sessions {@code session.list} returns (newest first). */
     static final int LIST_LIMIT = 200;
@@ -206,7 +211,7 @@ public class SessionFrames {
         }
         JsonNode result;
         try {
-            result = JsonPatch.apply(patch.ops(), FrameCodec.mapper().readTree(session.document()));
+            result = JsonPatch.apply(patch.ops(), FrameCodec.mapper().readTree(session.document()), STRICT);
         } catch (JsonPatchApplicationException | JsonProcessingException failed) {
             throw new SessionRefusal(ErrorCode.BAD_FRAME, "the patch does not apply to version " + session.version() + ": "
                     + failed.getMessage(), versionDetails(session));

@@ -65,9 +65,8 @@ public class SessionStore {
 
     /** The session, locked, if it is open, still owned by {@code owner}, and that owner is still gone. */
     public Uni<Optional<WorkSession>> lockIfOwnerGone(SqlConnection connection, String userId, String sessionId, String owner) {
-        return connection.preparedQuery("SELECT " + COLUMNS + """
-                 FROM relay.work_session WHERE session_id = $1 AND user_id = $2 AND owner_device = $3
-                  AND status = 'open' AND owner_gone_at IS NOT NULL FOR UPDATE""")
+        return connection.preparedQuery("SELECT " + COLUMNS + " FROM relay.work_session"
+                + " WHERE session_id = $1 AND user_id = $2 AND owner_device = $3 AND status = 'open' AND owner_gone_at IS NOT NULL FOR UPDATE")
                 .execute(Tuple.of(sessionId, userId, owner)).map(SessionStore::first);
     }
 

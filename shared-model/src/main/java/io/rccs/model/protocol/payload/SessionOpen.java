@@ -20,6 +20,7 @@ public record SessionOpen(String name, JsonNode state, List<String> requires, Bo
 
     public SessionOpen {
         requires = requires == null ? List.of() : List.copyOf(requires);
+        state = state == null || state.isNull() ? null : state; // "state": null is no state
         failover = failover == null ? Boolean.TRUE : failover;
     }
 
