@@ -1,7 +1,5 @@
 package io.rccs.gateway;
 
-import static io.rccs.gateway.GatewayTestSupport.INSTANCE;
-import static io.rccs.gateway.GatewayTestSupport.WAIT;
 import static io.rccs.gateway.GatewayTestSupport.deviceId;
 import static io.rccs.gateway.GatewayTestSupport.subject;
 import static io.rccs.gateway.GatewayTestSupport.token;
@@ -56,22 +54,6 @@ class DevicesRestTest {
         return RestTestSupport.withToken(uri, "alice");
     }
 
-    /** The REST request as the gateway published it: a frame of the user, without a device, to an exchange id. */
-    private static InboundFrame publishedRequest(RelayDouble relay, String sub, String type) {
-        EventTail.Event event = relay.framesIn().await("a REST " + type + " of " + sub, e -> {
-            InboundFrame inbound = RelayDouble.inbound(e);
-            return inbound != null && sub.equals(inbound.userId()) && inbound.deviceId() == null
-                    && inbound.connectionId() != null && inbound.connectionId().startsWith("rest-")
-                    && inbound.frame() != null && type.equals(inbound.frame().type());
-        }, WAIT);
-        assertThat(event.key()).isEqualTo(sub);
-        InboundFrame inbound = RelayDouble.inbound(event);
-        assertThat(inbound.gateway()).as("the gateway whose partition the answer goes to").isEqualTo(INSTANCE);
-        assertThat(inbound.roles()).contains("rccs-user");
-        assertThat(inbound.credentialHash()).isNull();
-        return inbound;
-    }
-
     private static Devices.DeviceInfo info(String id, String name) {
         return new Devices.DeviceInfo(id, name, "desktop", "linux", List.of("notify@1"), true, "online", 1_700_000_000_000L);
     }
@@ -95,7 +77,7 @@ class DevicesRestTest {
         try (RelayDouble relay = RelayDouble.open(ready)) {
             CompletableFuture<HttpResponse<String>> pending = send(withToken(URI.create(devices + "?kind=desktop&capability=notify@1&online=true"))
                     .GET().build());
-            InboundFrame request = publishedRequest(relay, sub, "devices.list");
+            InboundFrame request = relay.request(sub, "devices.list");
             assertThat(request.frame().payload().path("kind").asText()).isEqualTo("desktop");
             assertThat(request.frame().payload().path("capability").asText()).isEqualTo("notify@1");
             assertThat(request.frame().payload().path("online").asBoolean()).isTrue();
@@ -125,7 +107,7 @@ class DevicesRestTest {
         String id = deviceId("gw-rest");
         try (RelayDouble relay = RelayDouble.open(ready)) {
             CompletableFuture<HttpResponse<String>> found = send(withToken(device(id)).GET().build());
-            InboundFrame request = publishedRequest(relay, sub, "devices.list");
+            InboundFrame request = relay.request(sub, "devices.list");
             assertThat(request.frame().payload().path("id").asText()).isEqualTo(id);
             answerDevices(relay, request, info(id, "the desk"));
             HttpResponse<String> response = response(found);
@@ -134,7 +116,7 @@ class DevicesRestTest {
 
             String missing = deviceId("gw-missing");
             CompletableFuture<HttpResponse<String>> notFound = send(withToken(device(missing)).GET().build());
-            InboundFrame missingRequest = publishedRequest(relay, sub, "devices.list");
+            InboundFrame missingRequest = relay.request(sub, "devices.list");
             assertThat(missingRequest.frame().payload().path("id").asText()).isEqualTo(missing);
             relay.answer(missingRequest, ServerFrames.error(missingRequest.frame().id(), ErrorCode.NOT_FOUND, "no device '" + missing + "'"));
             HttpResponse<String> problem = response(notFound);
@@ -143,7 +125,7 @@ class DevicesRestTest {
 
             // an empty list for one id is 404 too
             CompletableFuture<HttpResponse<String>> empty = send(withToken(device(missing)).GET().build());
-            answerDevices(relay, publishedRequest(relay, sub, "devices.list"));
+            answerDevices(relay, relay.request(sub, "devices.list"));
             assertProblem(response(empty), 404, "not_found");
         }
     }
@@ -154,7 +136,7 @@ class DevicesRestTest {
         String id = deviceId("gw-rest");
         try (RelayDouble relay = RelayDouble.open(ready)) {
             CompletableFuture<HttpResponse<String>> pending = send(withToken(device(id)).DELETE().build());
-            InboundFrame request = publishedRequest(relay, sub, "device.revoke");
+            InboundFrame request = relay.request(sub, "device.revoke");
             assertThat(request.frame().payload().path("deviceId").asText()).isEqualTo(id);
             answerDevices(relay, request, info(id, "the desk"));
             HttpResponse<String> response = response(pending);
@@ -176,7 +158,7 @@ class DevicesRestTest {
 
             CompletableFuture<HttpResponse<String>> pending = send(withToken(device(id)).header("Content-Type", "application/json")
                     .method("PATCH", jsonBody("{\"name\":\"the new name\"}")).build());
-            InboundFrame request = publishedRequest(relay, sub, "device.rename");
+            InboundFrame request = relay.request(sub, "device.rename");
             assertThat(request.frame().payload().path("deviceId").asText()).isEqualTo(id);
             assertThat(request.frame().payload().path("name").asText()).isEqualTo("the new name");
             // the refused rename would have been published before this one (same user, same partition)

@@ -18,6 +18,7 @@ import java.util.function.Predicate;
 import io.rccs.client.FrameMatcher;
 import io.rccs.client.RccsClient;
 import io.rccs.common.ServerFrames;
+import io.rccs.gateway.rest.RestExchanges;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
@@ -159,6 +160,27 @@ final class RelayDouble implements AutoCloseable {
         PublishedHello hello = hello(client, deviceId);
         welcome(client, hello, trusted);
         return hello.connectionId();
+    }
+
+    // ------------------------------------------------------------------------------- REST
+
+    /**
+     * The next REST request of {@code userId} of this frame type from the gateway under test: a frame
+     * of the user without a device (matched so, as the test users' devices may be busy on the live
+     * stack), to an exchange id; checked to be keyed by the user and to carry the roles and no credential.
+     */
+    InboundFrame request(String userId, String type) {
+        EventTail.Event event = framesIn.await("a REST " + type + " of " + userId, e -> {
+            InboundFrame inbound = inbound(e);
+            return inbound != null && userId.equals(inbound.userId()) && inbound.deviceId() == null
+                    && inbound.connectionId() != null && inbound.connectionId().startsWith(RestExchanges.PREFIX)
+                    && INSTANCE == inbound.gateway() && inbound.frame() != null && type.equals(inbound.frame().type());
+        }, WAIT);
+        assertThat(event.key()).isEqualTo(userId);
+        InboundFrame inbound = inbound(event);
+        assertThat(inbound.roles()).contains("rccs-user");
+        assertThat(inbound.credentialHash()).isNull();
+        return inbound;
     }
 
     // ------------------------------------------------------------------------------- deliveries
