@@ -153,7 +153,7 @@ final class PendingAnswers {
             }
         }
         for (Waiter waiter : lost) {
-            waiter.future.completeExceptionally(new IllegalStateException("the connection was lost before the answer to "
+            waiter.future.completeExceptionally(new ConnectionLostException("the connection was lost before the answer to "
                     + waiter.what + " came; it may or may not have been done"));
         }
     }

@@ -66,6 +66,10 @@ import io.rccs.model.protocol.payload.Welcome;
  *   <li>Reconnects by itself when the connection closes, unless {@link #close()} was called or the
  *       server closed it with 4409 (another connection took the device: that one wins) or 4403
  *       (the device was revoked).</li>
+ *   <li>Follows work sessions ({@link #sessions()}): keeps a {@link SessionReplica} of each session
+ *       it opened, joined or was offered, up to date from the {@code state} and {@code handoff.*}
+ *       frames of its inbox (handed over in seq order like the rest), and patches, closes and hands
+ *       sessions off.</li>
  *   <li>{@link #send} queues application frames in order; they go out once welcomed, and a frame
  *       refused with a retryable {@code error} ({@code unavailable}, {@code rate_limited}, ...) is
  *       sent again with the same id after a backoff, before anything handed over after it.</li>
@@ -104,6 +108,7 @@ public final class RccsDevice implements AutoCloseable {
     private final AtomicInteger reconnects = new AtomicInteger();
     private final Object connectedSignal = new Object();
     private final PendingAnswers answers;
+    private final WorkSessions sessions;
 
     // read from any thread
     private volatile Welcome welcome;
@@ -147,6 +152,7 @@ public final class RccsDevice implements AutoCloseable {
         this.sequencer = new MessageSequencer(settings.resumeFrom(), settings.ackEvery(), settings.maxHeld());
         this.outbox = new RetryingOutbox(REMEMBERED_SENT_FRAMES, settings.maxSendAttempts());
         this.answers = new PendingAnswers(settings.deviceId());
+        this.sessions = new WorkSessions(this, settings.sessionTimeout(), settings.sessionListener());
         this.reconnectBackoff = new Backoff(RECONNECT_BACKOFF_BASE, settings.maxBackoff());
         this.sendIntervalNanos = 1_000_000_000L / settings.maxSendRate();
         this.retryBackoff = new Backoff(RETRY_BACKOFF_BASE, settings.maxBackoff());
@@ -255,6 +261,14 @@ public final class RccsDevice implements AutoCloseable {
         return request(FrameType.PAIR_DENY, new PairDecision(claimId), answer -> RccsClient.payload(answer, PairResult.class));
     }
 
+    /**
+     * The work sessions of this device (SPEC 3.5): open, join, read, patch, close and hand off
+     * sessions, with a replica of each session the device follows.
+     */
+    public WorkSessions sessions() {
+        return sessions;
+    }
+
     /** Whether a connection is open and welcomed now. */
     public boolean isConnected() {
         return connected;
@@ -341,15 +355,24 @@ public final class RccsDevice implements AutoCloseable {
                 + ", lastSeq " + lastSeq() + "]";
     }
 
-    private static Frame newFrame(String type, String to, Object payload) {
+    static Frame newFrame(String type, String to, Object payload) {
         return new Frame(Frame.VERSION, RccsClient.newId(), type, to, null, null, null, System.currentTimeMillis(),
                 RccsClient.payloadOf(payload));
     }
 
     /** Queues a request whose answer names it by corr, and returns the future for that answer. */
     private <T> CompletableFuture<T> request(FrameType type, Object payload, Function<Frame, T> reading) {
-        Frame frame = newFrame(type.wire(), null, payload);
-        return queueAwaiting(frame, answers.expect(frame.id(), type.wire(), reading));
+        return ask(newFrame(type.wire(), null, payload), reading);
+    }
+
+    /** Queues {@code frame} and returns the future of the answer naming it by corr, read by {@code reading}. */
+    <T> CompletableFuture<T> ask(Frame frame, Function<Frame, T> reading) {
+        return queueAwaiting(frame, answers.expect(frame.id(), frame.type(), reading));
+    }
+
+    /** Nobody waits for the answer to this request any more. */
+    void forgetAnswer(String requestId) {
+        answers.withdraw(requestId);
     }
 
     private <T> CompletableFuture<T> queueAwaiting(Frame frame, CompletableFuture<T> answer) {
@@ -525,6 +548,7 @@ public final class RccsDevice implements AutoCloseable {
         if (frame.is(FrameType.PAIR_RESULT)) {
             noteApproval(frame);
         }
+        sessions.onFrame(frame); // replicas first: a future this frame completes finds its replica up to date
         answers.onFrame(frame);
         tellApplication(frame);
     }
@@ -752,7 +776,10 @@ public final class RccsDevice implements AutoCloseable {
             return false;
         }
         // not_trusted is final for this frame: a pending device stays pending until a person approves it
-        if (!error.retryable() || ErrorCode.NOT_TRUSTED.wire().equals(error.code())) {
+        if (!error.retryable() || ErrorCode.NOT_TRUSTED.wire().equals(error.code())
+                // a handoff names its target: whether that one is online and capable is the caller's to decide
+                || (ErrorCode.NO_CAPABLE_DEVICE.wire().equals(error.code())
+                        && FrameType.HANDOFF_REQUEST.wire().equals(outbox.sentType(refusedId)))) {
             outbox.forget(refusedId);
             return false;
         }
@@ -853,7 +880,8 @@ public final class RccsDevice implements AutoCloseable {
     private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String name, String kind,
             List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
             int ackEvery, Duration ackDelay, int maxHeld, int maxSendAttempts, Duration maxBackoff,
-            Duration connectTimeout, Duration welcomeTimeout, int maxSendRate, CredentialStore credentialStore) {
+            Duration connectTimeout, Duration welcomeTimeout, int maxSendRate, CredentialStore credentialStore,
+            Duration sessionTimeout, SessionListener sessionListener) {
     }
 
     /** Configures a {@link RccsDevice}; {@link #start()} builds it and starts connecting. */
@@ -877,6 +905,8 @@ public final class RccsDevice implements AutoCloseable {
         private Duration welcomeTimeout = Duration.ofSeconds(15);
         private int maxSendRate = 45;
         private CredentialStore credentialStore;
+        private Duration sessionTimeout = Duration.ofSeconds(60);
+        private SessionListener sessionListener;
 
         private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
             this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
@@ -918,7 +948,9 @@ public final class RccsDevice implements AutoCloseable {
          * {@code pair.request} (a new device claimed a code this device started: approve or deny
          * it), {@code pair.result}, and errors other than the retryable ones the device resends by
          * itself ({@code not_trusted} included: a pending device's frame is not sent again).
-         * Frames that answer {@link RccsDevice#pairStart} and the like come here too.
+         * Frames that answer {@link RccsDevice#pairStart} and the like come here too, and the work
+         * session frames ({@code state}, {@code sessions}, {@code handoff.offer}, {@code handoff.done})
+         * after the replicas of {@link RccsDevice#sessions()} took them.
          */
         public Builder onOtherFrame(Consumer<Frame> handler) {
             this.onOtherFrame = Objects.requireNonNull(handler, "handler");
@@ -990,6 +1022,24 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a future of {@link RccsDevice#sessions()} waits at most (default 60 s: longer than
+         * the server's default handoff offer of 30 s, so that a handoff's outcome comes within it).
+         */
+        public Builder sessionTimeout(Duration timeout) {
+            this.sessionTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * Hears about the sessions the device follows from its first frame on (more can be added with
+         * {@link WorkSessions#addListener}); see {@link SessionListener}.
+         */
+        public Builder sessionListener(SessionListener listener) {
+            this.sessionListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
         /** How long to wait for {@code welcome} before trying again (default 15 s). */
         public Builder welcomeTimeout(Duration timeout) {
             this.welcomeTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -1005,7 +1055,8 @@ public final class RccsDevice implements AutoCloseable {
                     onOtherFrame, resumeFrom, ackEvery, ackDelay, maxHeld, maxSendAttempts, maxBackoff, connectTimeout,
                     welcomeTimeout, maxSendRate,
                     // a fresh one per device: a reused builder must not make two devices share a credential
-                    credentialStore == null ? new InMemoryCredentialStore() : credentialStore)).start();
+                    credentialStore == null ? new InMemoryCredentialStore() : credentialStore, sessionTimeout,
+                    sessionListener)).start();
         }
     }
 }

@@ -80,6 +80,12 @@ final class RetryingOutbox {
         return OptionalInt.of(outgoing.attempts());
     }
 
+    /** The type of the sent frame with this id, or null when it is not remembered. */
+    String sentType(String id) {
+        Outgoing outgoing = sent.get(id);
+        return outgoing == null ? null : outgoing.frame().type();
+    }
+
     /** The server refused the frame for good: no need to remember it. */
     void forget(String id) {
         sent.remove(id);
