@@ -121,11 +121,15 @@ public interface RelayConfig {
         Duration sweepInterval();
 
         /** A failover that found no capable online device is tried again after this (and at once when a device of the user connects). */
-        @WithDefault("10s")
+        @WithDefault("60s")
         Duration failoverRecheck();
 
         /** How long each change is logged: within it, a resent state.patch is answered, not applied again. */
         @WithDefault("24h")
         Duration changeRetention();
+
+        /** How long a closed session (and its document) can still be read before it is removed. */
+        @WithDefault("7d")
+        Duration closedRetention();
     }
 }

@@ -19,6 +19,7 @@ import io.rccs.model.protocol.payload.DeviceRename;
 import io.rccs.model.protocol.payload.DeviceRevoke;
 import io.rccs.model.protocol.payload.Devices;
 import io.rccs.relay.inbox.InboxStore;
+import io.rccs.relay.session.Failover;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -41,9 +42,10 @@ public class DeviceAdmin {
     private final DeliverySender deliveries;
     private final DeviceEventPublisher events;
     private final ReliableSteps steps;
+    private final Failover failover;
 
     public DeviceAdmin(DeviceRegistry registry, DeviceCache cache, InboxStore inbox, PresenceReader presence,
-            DeliverySender deliveries, DeviceEventPublisher events, ReliableSteps steps) {
+            DeliverySender deliveries, DeviceEventPublisher events, ReliableSteps steps, Failover failover) {
         this.registry = registry;
         this.cache = cache;
         this.inbox = inbox;
@@ -51,6 +53,7 @@ public class DeviceAdmin {
         this.deliveries = deliveries;
         this.events = events;
         this.steps = steps;
+        this.failover = failover;
     }
 
     public Uni<Void> rename(InboundFrame in) throws ProtocolException {
@@ -78,6 +81,8 @@ public class DeviceAdmin {
                     cache.invalidate(in.userId());
                     return steps.untilDone("revoke close", () -> close(device))
                             .chain(() -> steps.untilDone("revoke inbox", () -> inbox.drop(in.userId(), device.deviceId)))
+                            // it can never come back: what it owned moves now (failover sweep)
+                            .chain(() -> steps.untilDone("revoke sessions", () -> failover.ownerRevoked(in.userId(), device.deviceId)))
                             .chain(() -> steps.untilDone("revoke event",
                                     () -> events.publish(EventTypes.DEVICE_REVOKED, device, false, null, null)))
                             .chain(() -> reply(in, device, false));

@@ -132,6 +132,7 @@ public class DeviceLifecycle {
                 return Uni.createFrom().voidItem(); // a newer connection of the device is live: still online
             }
             return steps.untilDone("close last seen", () -> registry.seen(closed.userId(), closed.deviceId()))
+                    // unknown or revoked: revocation moved its sessions already; nothing else to announce
                     .chain(device -> device == null ? Uni.createFrom().voidItem()
                             : steps.untilDone("close events", () -> events.publish(EventTypes.DEVICE_OFFLINE, device, false,
                                     closed.connectionId(), closed.gateway()))

@@ -88,7 +88,7 @@ public class Failover {
             List<String> asked = new ArrayList<>(capable.stream().map(Known::deviceId).toList());
             asked.add(due.owner());
             return deliveries.presence(due.userId(), asked).chain(online -> {
-                if (online.containsKey(due.owner())) {
+                if (online.containsKey(due.owner()) && mine.trusts(due.owner())) { // a revoked owner's presence may linger
                     return store.deviceBack(due.userId(), due.owner()).replaceWith(false); // back: nothing moves
                 }
                 Optional<Known> next = best(capable, online);
@@ -137,7 +137,21 @@ public class Failover {
                         return Uni.createFrom().item(false);
                     }
                     failedOver.increment();
-                    return changes.afterCommit(committed.get()).replaceWith(true);
+                    return changes.afterCommit(committed.get()).chain(() -> stillThere(due.userId(), newOwner)).replaceWith(true);
                 });
+    }
+
+    /**
+     * The new owner may have gone between the presence check and the commit: its close found no
+     * session of its own then, so its grace period starts now.
+     */
+    private Uni<Void> stillThere(String userId, String owner) {
+        return deliveries.presence(userId, List.of(owner))
+                .chain(online -> online.containsKey(owner) ? Uni.createFrom().voidItem() : store.ownerGone(userId, owner).replaceWithVoid());
+    }
+
+    /** The device was revoked: the sessions it owns move now, to a capable device if one is online. */
+    public Uni<Integer> ownerRevoked(String userId, String deviceId) {
+        return store.ownerRevoked(userId, deviceId);
     }
 }

@@ -12,7 +12,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.consumption.ReliableSteps;
+import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.EventTypes;
+import io.rccs.model.events.SessionEvent;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.FrameCodec;
@@ -77,12 +79,12 @@ public class Handoffs {
                                 throw new SessionRefusal(ErrorCode.CONFLICT, "session " + session.sessionId() + " is closed",
                                         SessionFrames.versionDetails(session));
                             }
-                            SessionFrames.requireOwner(session, in.deviceId(), "hand off");
                             String handoffId = offerId(in, session);
+                            if (handoffId.equals(session.handoffId()) || handoffId.equals(session.lastHandoffId())) {
+                                return Uni.createFrom().item(Optional.<Committed>empty()); // a resend: offered already
+                            }
+                            SessionFrames.requireOwner(session, in.deviceId(), "hand off");
                             if (session.handoffId() != null) {
-                                if (session.handoffId().equals(handoffId)) {
-                                    return Uni.createFrom().item(Optional.<Committed>empty()); // a resend: offered already
-                                }
                                 throw new SessionRefusal(ErrorCode.CONFLICT, "a handoff of session " + session.sessionId()
                                         + " to " + session.handoffTo() + " is pending", SessionFrames.versionDetails(session));
                             }
@@ -107,39 +109,51 @@ public class Handoffs {
         return frames.handled(in, frames.trustedDeviceOf(in).chain(mine -> steps.untilDone("handoff accept", () -> store.inTransaction(
                 connection -> store.lock(connection, in.userId(), answer.session()).chain(found -> {
                     WorkSession session = SessionFrames.existing(found, answer.session());
-                    if (session.owner().equals(in.deviceId()) && session.handoffId() == null) {
-                        return Uni.createFrom().item(new Answered(session, null)); // accepted already (a resend)
-                    }
-                    WorkSession pending = offeredTo(session, in.deviceId());
-                    if (pending.handoffExpiresAt().isBefore(Instant.now())) {
-                        throw new SessionRefusal(ErrorCode.CONFLICT, "the offer of session " + session.sessionId() + " lapsed");
-                    }
-                    String from = session.owner();
-                    WorkSession moved = session.withOwner(in.deviceId()).next();
-                    return store.update(connection, moved, true).chain(updated -> changes.record(connection,
-                            new Change(updated.sessionId(), updated.version(), "handed-off", in.deviceId(), in.frame().id(),
-                                    SessionChanges.event(EventTypes.SESSION_HANDED_OFF, updated, from, null),
-                                    SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
-                                            member -> ServerFrames.of(FrameType.HANDOFF_DONE,
-                                                    member.equals(in.deviceId()) ? in.frame().id() : null,
-                                                    new HandoffDone(updated.sessionId(), updated.owner(), from, updated.version(),
-                                                            true, HandoffDone.HANDOFF)))))
-                            .map(committed -> new Answered(updated, committed)));
+                    return store.changeOf(connection, session.sessionId(), in.deviceId(), in.frame().id())
+                            .chain(earlier -> earlier.isPresent()
+                                    ? Uni.createFrom().item(new Answered(logged(earlier.get()), null)) // accepted already (a resend)
+                                    : accepted(connection, session, mine, in));
                 })))
                 .chain(answered -> answered.committed() != null ? changes.afterCommit(answered.committed())
-                        : deliveries.reply(in, ServerFrames.of(FrameType.HANDOFF_DONE, in.frame().id(), new HandoffDone(
-                                answered.session().sessionId(), answered.session().owner(), null,
-                                answered.session().version(), true, HandoffDone.HANDOFF))))));
+                        : deliveries.reply(in, ServerFrames.of(FrameType.HANDOFF_DONE, in.frame().id(), answered.earlier())))));
+    }
+
+    /** The handoff.done a logged accept announced. */
+    private static HandoffDone logged(SessionStore.Logged change) {
+        SessionEvent event = CloudEvent.fromJson(change.event()).data(SessionEvent.class);
+        return new HandoffDone(event.sessionId(), event.owner(), event.previousOwner(), change.version(), true, HandoffDone.HANDOFF);
+    }
+
+    private Uni<Answered> accepted(io.vertx.mutiny.sqlclient.SqlConnection connection, WorkSession session, UserDevices mine,
+            InboundFrame in) {
+        WorkSession pending = offeredTo(session, in.deviceId());
+        if (pending.handoffExpiresAt().isBefore(Instant.now())) {
+            throw new SessionRefusal(ErrorCode.CONFLICT, "the offer of session " + session.sessionId() + " lapsed");
+        }
+        String from = session.owner();
+        WorkSession moved = session.withOwner(in.deviceId()).next();
+        return store.update(connection, moved, true).chain(updated -> changes.record(connection,
+                new Change(updated.sessionId(), updated.version(), "handed-off", in.deviceId(), in.frame().id(),
+                        SessionChanges.event(EventTypes.SESSION_HANDED_OFF, updated, from, null),
+                        SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
+                                member -> ServerFrames.of(FrameType.HANDOFF_DONE,
+                                        member.equals(in.deviceId()) ? in.frame().id() : null,
+                                        new HandoffDone(updated.sessionId(), updated.owner(), from, updated.version(),
+                                                true, HandoffDone.HANDOFF)))))
+                .map(committed -> new Answered(null, committed)));
     }
 
     public Uni<Void> reject(InboundFrame in) throws ProtocolException {
         HandoffAnswer answer = FrameCodec.validPayload(in.frame(), HandoffAnswer.class);
         return frames.handled(in, frames.trustedDeviceOf(in).chain(mine -> steps.untilDone("handoff reject", () -> store.inTransaction(
                 connection -> store.lock(connection, in.userId(), answer.session()).chain(found -> {
-                    WorkSession session = offeredTo(SessionFrames.existing(found, answer.session()), in.deviceId());
-                    return withdraw(connection, session, mine, HandoffDone.REJECTED, in);
+                    WorkSession session = SessionFrames.existing(found, answer.session());
+                    if (session.handoffId() == null && in.deviceId().equals(session.lastHandoffTo())) {
+                        return Uni.createFrom().item(Optional.<Committed>empty()); // answered already (a resend)
+                    }
+                    return withdraw(connection, offeredTo(session, in.deviceId()), mine, HandoffDone.REJECTED, in).map(Optional::of);
                 })))
-                .chain(changes::afterCommit)));
+                .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get()) : Uni.createFrom().voidItem())));
     }
 
     /** Withdraws the offers nobody answered in time, telling the owner and the device offered. */
@@ -218,6 +232,7 @@ public class Handoffs {
     private record Target(UserDevices devices, boolean online) {
     }
 
-    private record Answered(WorkSession session, Committed committed) {
+    /** An accept: made now ({@code committed}), or made before ({@code earlier}, to answer again). */
+    private record Answered(HandoffDone earlier, Committed committed) {
     }
 }

@@ -91,11 +91,17 @@ public class SessionFrames {
                         }
                         WorkSession session = new WorkSession(UUID.randomUUID().toString(), in.userId(), open.name(),
                                 in.deviceId(), WorkSession.OPEN, 1, document, open.requires(), open.failover(), grace,
-                                List.of(in.deviceId()), null, null, null, null, null);
-                        return store.insert(connection, session, in.frame().id()).chain(created -> changes.record(connection,
-                                new Change(created.sessionId(), created.version(), "opened", in.deviceId(), null,
-                                        SessionChanges.event(EventTypes.SESSION_OPENED, created, null, null), List.of()))
-                                .map(committed -> new Opened(created, committed)));
+                                List.of(in.deviceId()), null, null, null, null, null, null, null);
+                        return store.insert(connection, session, in.frame().id()).chain(inserted -> {
+                            if (inserted.isEmpty()) { // opened meanwhile by another instance handling the same frame
+                                return store.openedBy(connection, in.userId(), in.deviceId(), in.frame().id())
+                                        .map(found -> new Opened(found.orElseThrow(), null));
+                            }
+                            WorkSession created = inserted.get();
+                            return changes.record(connection, new Change(created.sessionId(), created.version(), "opened",
+                                    in.deviceId(), null, SessionChanges.event(EventTypes.SESSION_OPENED, created, null, null), List.of()))
+                                    .map(committed -> new Opened(created, committed));
+                        });
                     });
                 })))
                 .chain(opened -> (opened.committed() == null ? Uni.createFrom().voidItem() : changes.afterCommit(opened.committed()))
@@ -211,18 +217,30 @@ public class SessionFrames {
         }
         JsonNode result;
         try {
-            result = JsonPatch.apply(patch.ops(), FrameCodec.mapper().readTree(session.document()), STRICT);
+            result = DocumentLimits.applyWithin(patch.ops(), FrameCodec.mapper().readTree(session.document()), STRICT,
+                    config.maxDocumentBytes());
         } catch (JsonPatchApplicationException | JsonProcessingException failed) {
             throw new SessionRefusal(ErrorCode.BAD_FRAME, "the patch does not apply to version " + session.version() + ": "
                     + failed.getMessage(), versionDetails(session));
+        } catch (DocumentLimits.TooDeep tooDeep) {
+            throw new SessionRefusal(ErrorCode.BAD_FRAME, tooDeep.getMessage(), versionDetails(session));
+        } catch (DocumentLimits.TooLarge tooLarge) {
+            throw new SessionRefusal(ErrorCode.TOO_LARGE, tooLarge.getMessage(), versionDetails(session));
         }
         if (!result.isObject()) {
             throw new SessionRefusal(ErrorCode.BAD_FRAME, "the patch would make the document something else than a JSON object");
+        }
+        if (DocumentLimits.depth(result) > DocumentLimits.MAX_DEPTH) {
+            throw new SessionRefusal(ErrorCode.BAD_FRAME, "the patch would nest the document deeper than "
+                    + DocumentLimits.MAX_DEPTH + " levels");
         }
         return session.withDocument(encodeWithin(result)).next();
     }
 
     private String encode(JsonNode document) throws ProtocolException {
+        if (DocumentLimits.depth(document) > DocumentLimits.MAX_DEPTH) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "payload.state is nested deeper than " + DocumentLimits.MAX_DEPTH + " levels");
+        }
         String text = document.toString();
         if (text.getBytes(StandardCharsets.UTF_8).length > config.maxDocumentBytes()) {
             throw new ProtocolException(ErrorCode.TOO_LARGE, "the state document is larger than "

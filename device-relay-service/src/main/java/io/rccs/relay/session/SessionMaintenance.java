@@ -17,8 +17,9 @@ import io.vertx.mutiny.core.Vertx;
 /**
  * The session timers, on every relay instance: lapsed handoff offers, due failovers, and session
  * events the broker may not have (a relay that stopped between a change's commit and its publish).
- * Each run claims what it works on in the database, so instances share the work without doing any
- * of it twice; a run that is still going when the next is due is not overlapped.
+ * Failovers are claimed ({@code FOR UPDATE SKIP LOCKED}), so one instance tries each; a lapsed offer
+ * is locked and checked again before it is withdrawn, so it is withdrawn once. A run still going
+ * when the next is due is not overlapped.
  */
 @ApplicationScoped
 public class SessionMaintenance {
@@ -54,7 +55,8 @@ public class SessionMaintenance {
     void start(@Observes StartupEvent started) {
         vertx.setPeriodic(config.sweepInterval().toMillis(), ignored -> runOnce(sweeping, "sweep", this::sweep));
         vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), ignored -> runOnce(trimming, "change-log trim",
-                () -> store.trimChanges(config.changeRetention(), TRIM_CHUNK)));
+                () -> store.trimChanges(config.changeRetention(), TRIM_CHUNK)
+                        .chain(() -> store.purgeClosed(config.closedRetention(), TRIM_CHUNK))));
     }
 
     private static void runOnce(AtomicBoolean running, String what, Supplier<Uni<?>> work) {
@@ -65,11 +67,25 @@ public class SessionMaintenance {
         }, failure -> Log.warnf("session %s failed (the next run retries): %s", what, Failures.describe(failure)));
     }
 
+    /** Each kind of work on its own: one that fails (and is tried again next run) does not hold up the others. */
     Uni<Void> sweep() {
-        return handoffs.expire(BATCH).chain(() -> failover.run(BATCH)).chain(this::republish);
+        return alone("handoff expiry", () -> handoffs.expire(BATCH))
+                .chain(() -> alone("failover", () -> failover.run(BATCH)))
+                .chain(() -> alone("event republish", this::republish));
     }
 
-    /** Publishes, in version order per session, the events left unmarked; each is marked once the broker has it. */
+    private static Uni<Void> alone(String what, Supplier<Uni<?>> work) {
+        return Uni.createFrom().deferred(work).replaceWithVoid().onFailure().recoverWithItem(failure -> {
+            Log.warnf("session %s failed (the next run retries): %s", what, Failures.describe(failure));
+            return null;
+        });
+    }
+
+    /**
+     * Publishes, in version order per session, the events left unmarked; each is marked once the
+     * broker has it. Not claimed: two instances may both publish one (at least once; consumers pass
+     * over a version they have).
+     */
     Uni<Void> republish() {
         return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> {
             Uni<Void> chain = Uni.createFrom().voidItem();

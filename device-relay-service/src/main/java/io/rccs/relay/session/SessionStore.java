@@ -29,7 +29,9 @@ public class SessionStore {
 
     private static final String COLUMNS = """
             session_id, user_id, name, owner_device, status, version, document, requires, failover, grace_sec,
-            members, handoff_id, handoff_to, handoff_expires_at, created_at, updated_at""";
+            members, handoff_id, handoff_to, handoff_expires_at, created_at, updated_at, last_handoff_id, last_handoff_to""";
+    /** As {@link #COLUMNS} without the document (a list would otherwise read up to 256 KiB per session). */
+    private static final String LIST_COLUMNS = COLUMNS.replace("document", "'{}'::text AS document");
 
     /** A change already made: its version and the event that describes it. */
     public record Logged(long version, String event) {
@@ -65,8 +67,13 @@ public class SessionStore {
 
     /** The session, locked, if it is open, still owned by {@code owner}, and that owner is still gone. */
     public Uni<Optional<WorkSession>> lockIfOwnerGone(SqlConnection connection, String userId, String sessionId, String owner) {
-        return connection.preparedQuery("SELECT " + COLUMNS + " FROM relay.work_session"
-                + " WHERE session_id = $1 AND user_id = $2 AND owner_device = $3 AND status = 'open' AND owner_gone_at IS NOT NULL FOR UPDATE")
+        // the grace period passed since the owner went (not merely since an earlier absence), and the
+        // registry saw no hello of it since: a hello still on its way to deviceBack keeps the session
+        return connection.preparedQuery("SELECT " + COLUMNS + " FROM relay.work_session s"
+                + " WHERE session_id = $1 AND user_id = $2 AND owner_device = $3 AND status = 'open' AND owner_gone_at IS NOT NULL"
+                + " AND owner_gone_at + make_interval(secs => grace_sec) <= now()"
+                + " AND NOT EXISTS (SELECT 1 FROM relay.device d WHERE d.user_id = s.user_id AND d.device_id = s.owner_device"
+                + " AND d.revoked_at IS NULL AND d.last_seen > s.owner_gone_at) FOR UPDATE")
                 .execute(Tuple.of(sessionId, userId, owner)).map(SessionStore::first);
     }
 
@@ -77,7 +84,7 @@ public class SessionStore {
 
     /** The user's sessions, newest first, at most {@code limit}. */
     public Uni<List<WorkSession>> list(String userId, boolean includeClosed, int limit) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM relay.work_session WHERE user_id = $1"
+        return pool.preparedQuery("SELECT " + LIST_COLUMNS + " FROM relay.work_session WHERE user_id = $1"
                 + (includeClosed ? "" : " AND status = 'open'") + " ORDER BY created_at DESC, session_id LIMIT $2")
                 .execute(Tuple.of(userId, limit)).map(SessionStore::all);
     }
@@ -101,18 +108,20 @@ public class SessionStore {
                 .map(rows -> rows.iterator().next().getLong(0));
     }
 
-    public Uni<WorkSession> insert(SqlConnection connection, WorkSession session, String frameId) {
+    /** Empty when the device opened a session with this frame already (another instance, in a rebalance). */
+    public Uni<Optional<WorkSession>> insert(SqlConnection connection, WorkSession session, String frameId) {
         return connection.preparedQuery("""
                 INSERT INTO relay.work_session (session_id, user_id, name, owner_device, status, version, document, requires,
                   failover, grace_sec, members, opened_by, open_frame_id)
                 VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $4, $11)
+                ON CONFLICT (user_id, opened_by, open_frame_id) DO NOTHING
                 RETURNING""" + " " + COLUMNS)
                 .execute(Tuple.tuple().addString(session.sessionId()).addString(session.userId()).addString(session.name())
                         .addString(session.owner()).addLong(session.version()).addString(session.document())
                         .addArrayOfString(session.requires().toArray(String[]::new)).addBoolean(session.failover())
                         .addInteger(session.graceSec()).addArrayOfString(session.members().toArray(String[]::new))
                         .addString(frameId))
-                .map(rows -> first(rows).orElseThrow());
+                .map(SessionStore::first);
     }
 
     /**
@@ -123,6 +132,7 @@ public class SessionStore {
         return connection.preparedQuery("""
                 UPDATE relay.work_session SET owner_device = $2, status = $3, version = $4, document = $5, members = $6,
                   handoff_id = $7, handoff_to = $8, handoff_expires_at = $9, updated_at = now(),
+                  last_handoff_id = $11, last_handoff_to = $12,
                   owner_gone_at = CASE WHEN $10 THEN NULL ELSE owner_gone_at END,
                   failover_at = CASE WHEN $10 OR $3 = 'closed' THEN NULL ELSE failover_at END
                 WHERE session_id = $1
@@ -131,7 +141,7 @@ public class SessionStore {
                         .addLong(session.version()).addString(session.document())
                         .addArrayOfString(session.members().toArray(String[]::new)).addString(session.handoffId())
                         .addString(session.handoffTo()).addOffsetDateTime(utc(session.handoffExpiresAt()))
-                        .addBoolean(clearFailover))
+                        .addBoolean(clearFailover).addString(session.lastHandoffId()).addString(session.lastHandoffTo()))
                 .map(rows -> first(rows).orElseThrow());
     }
 
@@ -188,10 +198,31 @@ public class SessionStore {
      */
     public Uni<Integer> ownerGone(String userId, String deviceId) {
         return pool.preparedQuery("""
-                UPDATE relay.work_session SET owner_gone_at = COALESCE(owner_gone_at, now()),
-                  failover_at = CASE WHEN failover THEN COALESCE(failover_at, now() + make_interval(secs => grace_sec)) END
+                UPDATE relay.work_session SET owner_gone_at = COALESCE(owner_gone_at, gone.at),
+                  failover_at = CASE WHEN failover THEN COALESCE(failover_at, gone.at + make_interval(secs => grace_sec)) END
+                  FROM (SELECT GREATEST(now(), (SELECT max(last_seen) FROM relay.device WHERE user_id = $1 AND device_id = $2)) AS at) gone
                  WHERE user_id = $1 AND owner_device = $2 AND status = 'open'""")
                 .execute(Tuple.of(userId, deviceId)).map(RowSet::rowCount);
+    }
+
+    /**
+     * The device was revoked: it can never come back, so the sessions it owns are due for a move at
+     * once, whether or not they allow failover.
+     */
+    public Uni<Integer> ownerRevoked(String userId, String deviceId) {
+        return pool.preparedQuery("""
+                UPDATE relay.work_session SET owner_gone_at = now() - make_interval(secs => grace_sec), failover_at = now()
+                 WHERE user_id = $1 AND owner_device = $2 AND status = 'open'""")
+                .execute(Tuple.of(userId, deviceId)).map(RowSet::rowCount);
+    }
+
+    /** Removes closed sessions (and their change logs) untouched for longer than {@code age}. */
+    public Uni<Integer> purgeClosed(Duration age, int limit) {
+        return pool.preparedQuery("""
+                DELETE FROM relay.work_session WHERE session_id = ANY (ARRAY(
+                  SELECT session_id FROM relay.work_session
+                   WHERE status = 'closed' AND updated_at < now() - make_interval(secs => $1) LIMIT $2))""")
+                .execute(Tuple.of((double) age.toSeconds(), limit)).map(RowSet::rowCount);
     }
 
     /**
@@ -230,7 +261,7 @@ public class SessionStore {
                 }));
     }
 
-    /** Handoffs whose offer lapsed (locked by nobody else at the moment). */
+    /** Handoffs whose offer lapsed; each is locked and checked again before it is withdrawn (by one instance). */
     public Uni<List<DueHandoff>> dueHandoffs(int limit) {
         return pool.preparedQuery("""
                 SELECT session_id, user_id FROM relay.work_session
@@ -258,7 +289,7 @@ public class SessionStore {
                 List.of(row.getArrayOfStrings("requires")), row.getBoolean("failover"), row.getInteger("grace_sec"),
                 List.of(row.getArrayOfStrings("members")), row.getString("handoff_id"), row.getString("handoff_to"),
                 instant(row.getOffsetDateTime("handoff_expires_at")), instant(row.getOffsetDateTime("created_at")),
-                instant(row.getOffsetDateTime("updated_at")));
+                instant(row.getOffsetDateTime("updated_at")), row.getString("last_handoff_id"), row.getString("last_handoff_to"));
     }
 
     private static Instant instant(OffsetDateTime time) {

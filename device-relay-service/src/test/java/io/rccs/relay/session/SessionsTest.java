@@ -178,6 +178,54 @@ class SessionsTest {
     }
 
     @Test
+    void aPatchThatWouldBlowTheDocumentUpOrNestItTooDeepIsRefusedOnTheWay() {
+        Device desk = connect("desk", "desktop");
+        String session = open(desk, unique("open"), new SessionOpen(null, doc("{\"a\":\"" + "x".repeat(1000) + "\"}"), null, null, null))
+                .session();
+        StringBuilder copies = new StringBuilder("[");
+        for (int i = 0; i < 40; i++) {
+            copies.append(i == 0 ? "" : ",").append("{\"op\":\"copy\",\"from\":\"\",\"path\":\"/c").append(i).append("\"}");
+        }
+        assertThat(askError(desk, FrameType.STATE_PATCH, new StatePatch(session, 1L, ops(copies.append("]").toString()))).code())
+                .as("forty copies of the document into itself").isEqualTo("too_large");
+        String deep = "{\"d\":".repeat(50) + "1" + "}".repeat(50);
+        assertThat(askError(desk, FrameType.STATE_PATCH, new StatePatch(session, 1L,
+                ops("[{\"op\":\"add\",\"path\":\"/deep\",\"value\":" + deep + "}]"))).code())
+                .as("a value nested 50 levels").isEqualTo("bad_frame");
+        assertThat(ask(desk, FrameType.STATE_GET, new StateGet(session), FrameType.STATE, State.class).version()).isEqualTo(1);
+    }
+
+    @Test
+    void aResentAcceptIsAnsweredFromTheLogAndARevokedOwnersSessionMovesAtOnce() {
+        Device desk = connect("desk", "desktop");
+        Device laptop = connect("laptop", "desktop");
+        Device phone = connect("phone", "mobile");
+        String session = open(desk, unique("open"), new SessionOpen(null, null, null, false, 600)).session();
+        send(desk, unique("handoff"), FrameType.HANDOFF_REQUEST, new HandoffRequest(session, laptop.id()));
+        awaitFrame(laptop, FrameType.HANDOFF_OFFER, d -> true);
+        String acceptId = unique("accept");
+        send(laptop, acceptId, FrameType.HANDOFF_ACCEPT, new HandoffAnswer(session));
+        send(laptop, acceptId, FrameType.HANDOFF_ACCEPT, new HandoffAnswer(session));
+        List<Delivery> answers = deliveries.awaitCount("two answers to the accept", frameFor(user, laptop.id(), FrameType.HANDOFF_DONE)
+                .and(d -> acceptId.equals(d.frame().corr())), 2);
+        answers.forEach(answer -> {
+            HandoffDone done = payload(answer.frame(), HandoffDone.class);
+            assertThat(done.version()).isEqualTo(2);
+            assertThat(done.from()).isEqualTo(desk.id());
+            assertThat(done.owner()).isEqualTo(laptop.id());
+        });
+
+        // the laptop (now the owner, no failover, a 10-minute grace) is revoked: its session moves to the desk now
+        send(desk, unique("revoke"), FrameType.DEVICE_REVOKE, new io.rccs.model.protocol.payload.DeviceRevoke(laptop.id()));
+        HandoffDone moved = payload(awaitFrame(desk, FrameType.HANDOFF_DONE, d -> d.frame().payload().path("version").asLong() == 3)
+                .frame(), HandoffDone.class);
+        assertThat(moved.owner()).isEqualTo(desk.id());
+        assertThat(moved.reason()).as("the desktop, not the phone that is online too").isEqualTo("failover");
+        deliveries.assertNone("one move only", frameFor(user, phone.id(), FrameType.HANDOFF_DONE)
+                .and(d -> d.frame().payload().path("version").asLong() > 3), QUIET);
+    }
+
+    @Test
     void handoffMovesOwnershipAtTheNextVersionAndTellsEveryFollower() {
         Device desk = connect("desk", "desktop", "roo.task@1");
         Device laptop = connect("laptop", "desktop", "roo.task@1");
