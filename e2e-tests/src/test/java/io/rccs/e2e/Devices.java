@@ -131,13 +131,28 @@ final class Devices implements AutoCloseable {
         return store == null ? null : store.load().orElse(null);
     }
 
+    /** A trusted device of the given kind and capabilities on gateway {@code gateway} (paired by the hub if need be). */
+    Recorded start(String user, String deviceId, int gateway, String kind, List<String> capabilities) {
+        hubOf(user);
+        Recorded recorded = start(user, deviceId, List.of(Stack.gateway(gateway)), null, Duration.ofSeconds(30), kind, capabilities);
+        if (!recorded.device().trusted()) {
+            pair(user, recorded);
+        }
+        return recorded;
+    }
+
     /** As {@link #start(String, String, List, Long)} without pairing, waiting up to {@code welcomeWithin} for the welcome. */
     Recorded start(String user, String deviceId, List<URI> gateways, Long resumeFrom, Duration welcomeWithin) {
+        return start(user, deviceId, gateways, resumeFrom, welcomeWithin, "desktop", List.of("roo.task@1"));
+    }
+
+    private Recorded start(String user, String deviceId, List<URI> gateways, Long resumeFrom, Duration welcomeWithin,
+            String kind, List<String> capabilities) {
         List<Frame> messages = new CopyOnWriteArrayList<>();
         List<Frame> others = new CopyOnWriteArrayList<>();
         RccsDevice device = RccsDevice.builder(deviceId, gateways, () -> token(user))
-                .kind("desktop")
-                .capabilities(List.of("roo.task@1"))
+                .kind(kind)
+                .capabilities(capabilities)
                 .onMessage(messages::add)
                 .onOtherFrame(others::add)
                 .resumeFrom(resumeFrom)

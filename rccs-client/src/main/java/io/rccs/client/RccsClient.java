@@ -369,6 +369,18 @@ public final class RccsClient implements AutoCloseable {
         return deviceId;
     }
 
+    /**
+     * Drops the socket without a close handshake, as a lost network or a killed process would: the
+     * server sees the connection end with no close frame.
+     */
+    public void abort() {
+        WebSocket socket = webSocket;
+        if (socket != null && !closed.isDone()) {
+            socket.abort();
+            finish(ABNORMAL_CLOSURE, "aborted by the client");
+        }
+    }
+
     /** Closes normally (1000) and waits briefly for the server's close; aborts the socket if it does not come. */
     @Override
     public void close() {

@@ -322,6 +322,19 @@ public final class RccsDevice implements AutoCloseable {
     }
 
     /**
+     * Drops the current connection without a close handshake, as a lost network would; the device
+     * reconnects and resumes as after any drop.
+     */
+    public void dropConnection() {
+        post(() -> {
+            Connection connection = current;
+            if (connection != null && connection.client != null) {
+                connection.client.abort();
+            }
+        });
+    }
+
+    /**
      * Acknowledges what was handed over, closes the connection normally and stops reconnecting.
      * Frames with seq received but not yet handed over are dropped (the server sends them again next
      * time); queued frames are not sent. Waits a few seconds at most, and not at all when called
