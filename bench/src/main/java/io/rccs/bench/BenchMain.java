@@ -2,10 +2,10 @@ package io.rccs.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery|commands [flags]}. */
+/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery|commands|sessions [flags]}. */
 public final class BenchMain {
 
-    private static final String USAGE = "usage: rccs-bench messages|discovery|commands [flags]   (<benchmark> --help lists the flags)";
+    private static final String USAGE = "usage: rccs-bench messages|discovery|commands|sessions [flags]   (<benchmark> --help lists the flags)";
 
     private BenchMain() {
     }
@@ -20,17 +20,19 @@ public final class BenchMain {
             case "messages" -> MessagesOptions.USAGE;
             case "discovery" -> DiscoveryOptions.USAGE;
             case "commands" -> CommandsOptions.USAGE;
+            case "sessions" -> SessionsOptions.USAGE;
             default -> null;
         };
         if (usage == null) {
-            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery, commands)");
+            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery, commands, sessions)");
             System.exit(2);
         }
         try {
             switch (args[0]) {
                 case "messages" -> runMessages(rest);
                 case "discovery" -> runDiscovery(rest);
-                default -> runCommands(rest);
+                case "commands" -> runCommands(rest);
+                default -> runSessions(rest);
             }
         } catch (UsageException e) {
             System.err.println("rccs-bench: " + e.getMessage());
@@ -69,5 +71,14 @@ public final class BenchMain {
             return;
         }
         new CommandsBenchmark(options).run();
+    }
+
+    private static void runSessions(String[] args) {
+        SessionsOptions options = SessionsOptions.parse(args);
+        if (options.help()) {
+            System.out.println(SessionsOptions.USAGE);
+            return;
+        }
+        new SessionsBenchmark(options).run();
     }
 }

@@ -1,6 +1,7 @@
 package io.rccs.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -46,16 +47,27 @@ final class ResultTables {
     }
 
     static List<List<String>> cpu(List<StepResult> results, String rate) {
-        List<String> processes = StepResult.processNames(results);
+        Map<String, Map<String, Double>> byRate = new LinkedHashMap<>();
+        results.forEach(r -> byRate.put(String.valueOf(r.rate()), r.cpuSeconds()));
+        return cpu(rate, byRate);
+    }
+
+    /**
+     * CPU seconds per process, one row per labelled reading.
+     *
+     * @param first the first column's header (what the labels are)
+     */
+    static List<List<String>> cpu(String first, Map<String, Map<String, Double>> readings) {
+        List<String> processes = StepResult.processNamesOf(readings.values());
         List<List<String>> rows = new ArrayList<>();
-        List<String> header = new ArrayList<>(List.of(rate));
+        List<String> header = new ArrayList<>(List.of(first));
         header.addAll(processes);
         rows.add(header);
-        for (StepResult r : results) {
-            List<String> row = new ArrayList<>(List.of(String.valueOf(r.rate())));
-            processes.forEach(name -> row.add(Numbers.seconds(r.cpuSeconds().get(name))));
+        readings.forEach((label, seconds) -> {
+            List<String> row = new ArrayList<>(List.of(label));
+            processes.forEach(name -> row.add(Numbers.seconds(seconds.get(name))));
             rows.add(row);
-        }
+        });
         return rows;
     }
 

@@ -65,8 +65,13 @@ record StepResult(
 
     /** Every process named in any step: the stack's in a fixed order, then the bench, then the machine. */
     static List<String> processNames(Collection<StepResult> results) {
+        return processNamesOf(results.stream().map(StepResult::cpuSeconds).toList());
+    }
+
+    /** Every process named in any of these CPU readings (seconds by process), in the same order. */
+    static List<String> processNamesOf(Collection<Map<String, Double>> cpuReadings) {
         Set<String> seen = new LinkedHashSet<>();
-        results.forEach(result -> seen.addAll(result.cpuSeconds().keySet()));
+        cpuReadings.forEach(reading -> seen.addAll(reading.keySet()));
         List<String> names = new ArrayList<>();
         PROCESS_ORDER.stream().filter(seen::contains).forEach(names::add);
         seen.stream().sorted().filter(name -> !names.contains(name) && !name.equals(ProcessCpu.BENCH)

@@ -124,6 +124,54 @@ class BenchmarksAgainstFakeStackTest {
         assertThat(stack.users()).containsExactly(CommandFlush.USER);
     }
 
+    @Test
+    void sessionsHandOffBetweenTheDesktopsAndFanOutToAllThreeDevices() throws Exception {
+        String[] flags = stackFlags("--duration", "2", "--warmup", "1", "--drain", "3", "--users", "2", "--patch-rate", "20");
+
+        new SessionsBenchmark(SessionsOptions.parse(flags)).run();
+
+        JsonNode root = FrameCodec.mapper().readTree(dir.resolve("out/sessions.json").toFile());
+        JsonNode handoff = root.path("handoff");
+        assertThat(handoff.path("completed").asLong()).isPositive();
+        assertThat(handoff.path("unfinished").asLong()).isZero();
+        assertThat(handoff.path("unmatched").asLong()).isZero();
+        assertThat(handoff.path("errors").size()).isZero();
+        assertThat(handoff.path("notAccepted").size()).isZero();
+        assertThat(handoff.path("latencyMs").path("oldOwner").path("p99").asDouble()).isPositive();
+        assertThat(handoff.path("latencyMs").path("phone").path("count").asLong())
+                .isEqualTo(handoff.path("latencyMs").path("oldOwner").path("count").asLong());
+        for (String device : new String[] {"desktopA", "desktopB", "phone"}) {
+            JsonNode versions = handoff.path("versions").path(device);
+            assertThat(versions.path("inOrder").asLong()).as(device).isPositive();
+            assertThat(versions.path("missing").asLong()).as(device).isZero();
+            assertThat(versions.path("outOfOrder").asLong()).as(device).isZero();
+        }
+        JsonNode patches = root.path("fanout").path("patches");
+        assertThat(patches.path("sent").asLong()).isEqualTo(40);
+        assertThat(patches.path("atAllThree").asLong()).isEqualTo(40);
+        assertThat(patches.path("errors").size()).isZero();
+        assertThat(root.path("fanout").path("receiptsMs").path("count").asLong()).isEqualTo(120);
+        assertThat(root.path("fanout").path("conflicts").asLong()).isZero();
+        for (JsonNode versions : root.path("fanout").path("versions")) {
+            assertThat(versions.path("inOrder").asLong()).isEqualTo(60); // warm-up and window, one user's share each
+            assertThat(versions.path("missing").asLong()).isZero();
+        }
+        // every session was 64 KiB when handed off, was closed at the end, and the devices acknowledged their inboxes
+        assertThat(stack.sessions.values()).hasSize(2).allMatch(session -> !session.open)
+                .allMatch(session -> session.document.path("blob3").asText().length() > 20_000);
+        assertThat(stack.handoffsAccepted.get()).isPositive();
+        assertThat(stack.device("bench-session-01", "bench-phone").ackedUpTo).isPositive();
+        assertThat(stack.device("bench-session-02", "bench-desktop-b").ackedUpTo).isPositive();
+        assertThat(stack.rateLimited).hasValue(0);
+        assertThat(Files.readString(dir.resolve("out/sessions.csv"))).startsWith("part,measure,");
+        assertThat(Files.readString(dir.resolve("out/sessions.md"))).contains("SPEC 6 target handoff", "State consistency");
+
+        new SessionsBenchmark(SessionsOptions.parse(stackFlags("--only", "fanout", "--duration", "1", "--warmup", "0",
+                "--users", "1", "--patch-rate", "5"))).run(); // the second run's desktops say hello with their credentials
+        assertThat(stack.hellosWithCredential).contains("bench-session-01/bench-desktop-a", "bench-session-01/bench-phone");
+        assertThat(FrameCodec.mapper().readTree(dir.resolve("out/sessions.json").toFile()).has("handoff")).isFalse();
+    }
+
     private String[] stackFlags(String... benchmark) {
         String[] common = {"--keycloak", stack.keycloak().toString(), "--gateways",
             stack.gateways().get(0) + "," + stack.gateways().get(1), "--state-dir", dir.resolve("state").toString(),

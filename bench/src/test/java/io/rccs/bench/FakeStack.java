@@ -16,9 +16,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,7 +45,10 @@ import io.rccs.model.protocol.FrameCodec;
  * command queue, it takes {@code command.submit}: the sender gets {@code command.status} frames with a
  * {@code seq} (QUEUED answering the submit, then DISPATCHED, DELIVERED, SUCCEEDED), an online target
  * gets the {@code command} at once, an offline one gets its queued commands in priority order (FIFO
- * within a priority) when it says hello. Like the gateway, it allows 50 frames/s per connection
+ * within a priority) when it says hello. Like the relay's work sessions, it opens, joins, lists, reads,
+ * patches (add and replace of top-level members, at the base version or {@code conflict}), hands off
+ * (offer to a trusted, online, capable device; accept) and closes sessions, putting each version's
+ * frame into every member's inbox with a {@code seq}. Like the gateway, it allows 50 frames/s per connection
  * (burst 100) and pushes {@code presence} to the user's other trusted devices. Just enough protocol
  * to test the client side.
  */
@@ -57,6 +63,8 @@ final class FakeStack implements AutoCloseable {
         long seq;
         /** the highest seq the device acknowledged */
         long ackedUpTo = -1;
+        /** what its last hello said it can do */
+        List<String> capabilities = List.of();
 
         Device(String id) {
             this.id = id;
@@ -94,6 +102,27 @@ final class FakeStack implements AutoCloseable {
         }
     }
 
+    /** A work session as the relay keeps it: owner, version, document, members, a pending handoff. */
+    static final class Session {
+        final String id = UUID.randomUUID().toString();
+        final String user;
+        final List<String> requires;
+        final Set<String> members = new LinkedHashSet<>();
+        String owner;
+        long version = 1;
+        ObjectNode document;
+        String handoffTo;
+        boolean open = true;
+
+        Session(String user, String owner, ObjectNode document, List<String> requires) {
+            this.user = user;
+            this.owner = owner;
+            this.document = document;
+            this.requires = requires;
+            members.add(owner);
+        }
+    }
+
     private static final String ADMIN_SUBJECT = "master-admin";
 
     /** "user/device" of each hello that presented a credential (user = the Keycloak user name) */
@@ -104,6 +133,10 @@ final class FakeStack implements AutoCloseable {
     final AtomicInteger rateLimited = new AtomicInteger();
     /** Every command submitted, in submit order. */
     final List<Command> commands = new CopyOnWriteArrayList<>();
+    /** Every work session opened, by id. */
+    final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Handoffs accepted, all sessions together. */
+    final AtomicInteger handoffsAccepted = new AtomicInteger();
     /** When set, {@code /v1/devices} answers 500 (to check that revoking is only best effort). */
     volatile boolean restBroken;
     /** Keycloak: user name -> user id */
@@ -386,6 +419,14 @@ final class FakeStack implements AutoCloseable {
             case "command.ack" -> answered(connection, self, id, payload.path("commandId").asText(), "DELIVERED");
             case "command.result" -> answered(connection, self, id, payload.path("commandId").asText(),
                     payload.path("ok").asBoolean() ? "SUCCEEDED" : "FAILED");
+            case "session.open" -> openSession(connection, self, id, payload);
+            case "session.join" -> joinSession(connection, self, id, payload.path("session").asText());
+            case "session.list" -> listSessions(connection, id);
+            case "session.close" -> closeSession(connection, self, id, payload.path("session").asText());
+            case "state.get" -> getState(connection, id, payload.path("session").asText());
+            case "state.patch" -> patch(connection, self, id, payload);
+            case "handoff.request" -> requestHandoff(connection, self, id, payload);
+            case "handoff.accept" -> acceptHandoff(connection, self, id, payload.path("session").asText());
             default -> connection.send(error(id, "unknown_type", type));
         }
     }
@@ -427,6 +468,9 @@ final class FakeStack implements AutoCloseable {
             }
             replaced = device.connection;
             device.connection = connection;
+            List<String> capabilities = new ArrayList<>();
+            hello.path("capabilities").forEach(capability -> capabilities.add(capability.asText()));
+            device.capabilities = capabilities;
             connection.deviceId = deviceId;
         }
         if (replaced != null && replaced != connection) {
@@ -631,6 +675,175 @@ final class FakeStack implements AutoCloseable {
     private static ObjectNode error(String corr, String code, String message) {
         return server("error", corr, FrameCodec.mapper().createObjectNode().put("code", code).put("message", message)
                 .put("retryable", code.equals("unavailable")));
+    }
+
+    // ------------------------------------------------------------------ the relay's work sessions
+
+    private synchronized void openSession(Connection from, Device self, String id, JsonNode open) throws IOException {
+        ObjectNode document = open.path("state").isObject() ? (ObjectNode) open.path("state").deepCopy()
+                : FrameCodec.mapper().createObjectNode();
+        List<String> requires = new ArrayList<>();
+        open.path("requires").forEach(capability -> requires.add(capability.asText()));
+        Session session = new Session(from.user, self.id, document, requires);
+        sessions.put(session.id, session);
+        from.send(server("state", id, whole(session)));
+    }
+
+    private synchronized void joinSession(Connection from, Device self, String id, String sessionId) throws IOException {
+        Session session = sessionOf(from, id, sessionId);
+        if (session != null) {
+            session.members.add(self.id);
+            from.send(server("state", id, whole(session)));
+        }
+    }
+
+    private synchronized void listSessions(Connection from, String id) throws IOException {
+        ObjectNode answer = FrameCodec.mapper().createObjectNode();
+        ArrayNode list = answer.putArray("sessions");
+        sessions.values().stream().filter(s -> s.user.equals(from.user) && s.open).forEach(s -> list.addObject()
+                .put("session", s.id).put("status", "open").put("owner", s.owner).put("version", s.version));
+        from.send(server("sessions", id, answer));
+    }
+
+    private synchronized void getState(Connection from, String id, String sessionId) throws IOException {
+        Session session = sessionOf(from, id, sessionId);
+        if (session != null) {
+            from.send(server("state", id, whole(session)));
+        }
+    }
+
+    private synchronized void closeSession(Connection from, Device self, String id, String sessionId) throws IOException {
+        Session session = sessionOf(from, id, sessionId);
+        if (session == null) {
+            return;
+        }
+        if (!session.owner.equals(self.id)) {
+            from.send(error(id, "forbidden", "only the owner can close it"));
+            return;
+        }
+        session.open = false;
+        session.version++;
+        toMembers(session, self.id, id, server("state", null, versionPayload(session).put("status", "closed")));
+    }
+
+    /** RFC 6902 as far as the bench uses it: add and replace of a top-level member. */
+    private synchronized void patch(Connection from, Device self, String id, JsonNode patch) throws IOException {
+        Session session = sessionOf(from, id, patch.path("session").asText());
+        if (session == null) {
+            return;
+        }
+        if (!session.members.contains(self.id)) {
+            from.send(error(id, "forbidden", "join the session first"));
+            return;
+        }
+        if (patch.path("baseVersion").asLong(-1) != session.version) {
+            ObjectNode refusal = error(id, "conflict", "the session is at version " + session.version);
+            ((ObjectNode) refusal.path("payload")).putObject("details").put("session", session.id).put("version", session.version);
+            from.send(refusal);
+            return;
+        }
+        ObjectNode document = session.document.deepCopy();
+        for (JsonNode op : patch.path("ops")) {
+            String member = op.path("path").asText().substring(1);
+            if (op.path("op").asText().equals("replace") && !document.has(member)) {
+                from.send(error(id, "bad_frame", "nothing to replace at " + op.path("path").asText()));
+                return;
+            }
+            document.set(member, op.path("value"));
+        }
+        session.document = document;
+        session.version++;
+        ObjectNode payload = versionPayload(session).put("status", "open");
+        payload.set("ops", patch.path("ops"));
+        toMembers(session, self.id, id, server("state", null, payload));
+    }
+
+    private synchronized void requestHandoff(Connection from, Device self, String id, JsonNode request) throws IOException {
+        Session session = sessionOf(from, id, request.path("session").asText());
+        if (session == null) {
+            return;
+        }
+        Device target = deviceOf(from.user, request.path("to").asText());
+        if (!session.owner.equals(self.id)) {
+            from.send(error(id, "forbidden", "only the owner can hand it off"));
+        } else if (session.handoffTo != null) {
+            from.send(error(id, "conflict", "a handoff is pending"));
+        } else if (target == null || !target.trusted || target.connection == null
+                || !target.capabilities.containsAll(session.requires)) {
+            from.send(error(id, "no_capable_device", "no such trusted, online, capable device"));
+        } else {
+            session.handoffTo = target.id;
+            session.members.add(target.id);
+            ObjectNode offer = FrameCodec.mapper().createObjectNode().put("session", session.id).put("from", session.owner)
+                    .put("version", session.version).put("expiresAt", System.currentTimeMillis() + 30_000);
+            offer.set("document", session.document);
+            toInbox(target, server("handoff.offer", null, offer));
+        }
+    }
+
+    private synchronized void acceptHandoff(Connection from, Device self, String id, String sessionId) throws IOException {
+        Session session = sessionOf(from, id, sessionId);
+        if (session == null) {
+            return;
+        }
+        if (!self.id.equals(session.handoffTo)) {
+            from.send(error(id, "not_found", "not offered to this device"));
+            return;
+        }
+        String previous = session.owner;
+        session.owner = self.id;
+        session.handoffTo = null;
+        session.version++;
+        handoffsAccepted.incrementAndGet();
+        ObjectNode done = versionPayload(session).put("from", previous).put("accepted", true).put("reason", "handoff");
+        toMembers(session, self.id, id, server("handoff.done", null, done));
+    }
+
+    /** The user's session, or null after answering not_found. */
+    private Session sessionOf(Connection from, String corr, String sessionId) throws IOException {
+        Session session = sessions.get(sessionId);
+        if (session == null || !session.user.equals(from.user)) {
+            from.send(error(corr, "not_found", "you have no session '" + sessionId + "'"));
+            return null;
+        }
+        return session;
+    }
+
+    private static ObjectNode whole(Session session) {
+        ObjectNode payload = versionPayload(session).put("status", session.open ? "open" : "closed");
+        payload.set("document", session.document);
+        return payload;
+    }
+
+    private static ObjectNode versionPayload(Session session) {
+        return FrameCodec.mapper().createObjectNode().put("session", session.id).put("version", session.version)
+                .put("owner", session.owner);
+    }
+
+    /** A version's frame into every member's inbox; the copy for {@code requester} answers its frame. */
+    private void toMembers(Session session, String requester, String corr, ObjectNode frame) {
+        for (String member : session.members) {
+            Device device = deviceOf(session.user, member);
+            if (device != null && device.trusted) {
+                ObjectNode copy = frame.deepCopy();
+                if (member.equals(requester)) {
+                    copy.put("corr", corr);
+                }
+                toInbox(device, copy);
+            }
+        }
+    }
+
+    /** The next seq of the device's inbox, sent at once if it is online (no replay here). */
+    private void toInbox(Device device, ObjectNode frame) {
+        long seq = ++device.seq;
+        if (device.connection != null) {
+            try {
+                device.connection.send(frame.put("seq", seq).put("from", "@sessions"));
+            } catch (IOException e) {
+                // gone
+            }
+        }
     }
 
     // ------------------------------------------------------------------ a minimal WebSocket server (RFC 6455)
