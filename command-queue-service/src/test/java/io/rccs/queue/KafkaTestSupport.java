@@ -19,6 +19,7 @@ import io.rccs.model.events.DeviceEvent;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.events.InboxAppend;
+import io.rccs.model.events.SessionEvent;
 import io.rccs.model.events.Topics;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
@@ -32,6 +33,7 @@ public final class KafkaTestSupport extends KafkaTestKit {
     private static boolean framesReady;
     private static boolean deviceEventsReady;
     private static boolean submitsReady;
+    private static boolean sessionEventsReady;
 
     /** The consumer group of rccs.commands.submit as it names itself in dead letters. */
     public static final String SUBMIT_CONSUMER = "command-queue-submit";
@@ -47,6 +49,36 @@ public final class KafkaTestSupport extends KafkaTestKit {
     public static void sendDeviceEvent(String type, DeviceEvent event) {
         String key = Topics.deviceKey(event.userId(), event.deviceId());
         send(Topics.DEVICE_EVENTS, key, CloudEvent.of(type, "/device-relay-service", key, event).toJson());
+    }
+
+    /** A session event as the relay publishes it: key = session id. */
+    public static void sendSessionEvent(String type, SessionEvent event) {
+        send(Topics.SESSION_EVENTS, event.sessionId(),
+                CloudEvent.of(type, "/device-relay-service/sessions", event.sessionId(), event).toJson());
+    }
+
+    /**
+     * Waits until the rccs.session.events consumer reads its topic (it starts at the latest offset in the
+     * test profile): probes with the opening of a session nobody uses, until the queue has stored it.
+     */
+    public static synchronized void awaitSessionConsumerReady() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        String session = unique("probe-session");
+        String user = unique("probe");
+        long version = 0;
+        while (!sessionEventsReady && System.nanoTime() < deadline) {
+            // a higher version each time: the queue applies only what is newer than what it has
+            sendSessionEvent(EventTypes.SESSION_OPENED, new SessionEvent(session, user, "probe", "probe-device", null,
+                    ++version, "open", List.of(), false, null));
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (!sessionEventsReady && System.nanoTime() < until) {
+                sessionEventsReady = StoreTestSupport.count("select count(*) from queue.work_session where session_id = ?", session) == 1;
+                sleep(100);
+            }
+        }
+        if (!sessionEventsReady) {
+            fail("the command queue never recorded a probe from rccs.session.events within 90 s");
+        }
     }
 
     /** A trusted desktop's event, online or not, connected (when online) at {@link #GATEWAY}. */

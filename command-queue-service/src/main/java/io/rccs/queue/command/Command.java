@@ -17,7 +17,7 @@ public final class Command {
     /** Columns in the order {@link #from} reads them. */
     static final String COLUMNS = "command_id, user_id, sender_device, submit_id, target_device, auto_target, name, args, "
             + "priority, requires, status, attempt, max_attempts, not_before, expires_at, ttl_sec, next_attempt_at, "
-            + "dispatched_at, dead_at, result, last_error, version, created_at, updated_at";
+            + "dispatched_at, dead_at, result, last_error, version, created_at, updated_at, session_id";
 
     public UUID commandId;
     public String userId;
@@ -28,6 +28,11 @@ public final class Command {
     public String targetDevice;
     /** Submitted without {@code to}: any trusted online device with the capabilities may take it. */
     public boolean autoTarget;
+    /**
+     * The work session it was submitted for, or null: {@link #targetDevice} is then the session's owner
+     * (null until the queue hears of the session), and follows it while the command is QUEUED.
+     */
+    public String sessionId;
     public String name;
     /** The args as JSON text. */
     public String args;
@@ -81,6 +86,7 @@ public final class Command {
         c.loadedVersion = c.version;
         c.createdAt = instant(row.getOffsetDateTime(22));
         c.updatedAt = instant(row.getOffsetDateTime(23));
+        c.sessionId = row.getString(24);
         return c;
     }
 

@@ -25,7 +25,7 @@ final class CommandSql {
     static final String DELIVERY_ORDER = " ORDER BY priority DESC, created_at, command_id";
 
     private static final String INSERT = "INSERT INTO queue.command (" + COLUMNS + ") VALUES "
-            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
             + " ON CONFLICT (user_id, sender_device, submit_id) DO NOTHING";
 
     private static final String UPDATE = """
@@ -55,9 +55,19 @@ final class CommandSql {
     private static final String DEAD_LETTER = "SELECT " + COLUMNS + " FROM queue.command WHERE command_id = $1 AND dead_at IS NOT NULL";
     private static final String LOCK_DISPATCHED_TO = "SELECT " + COLUMNS + " FROM queue.command"
             + " WHERE user_id = $1 AND target_device = $2 AND status = 'DISPATCHED'" + DELIVERY_ORDER + " FOR UPDATE";
+    // a session's QUEUED commands are the session's, not the device's: they wait for its next owner
     private static final String LOCK_UNFINISHED_FOR = "SELECT " + COLUMNS + " FROM queue.command"
             + " WHERE user_id = $1 AND target_device = $2 AND status IN ('QUEUED', 'DISPATCHED', 'DELIVERED')"
-            + DELIVERY_ORDER + " FOR UPDATE";
+            + " AND NOT (status = 'QUEUED' AND session_id IS NOT NULL)" + DELIVERY_ORDER + " FOR UPDATE";
+    // a session event: the session's open commands (the DISPATCHED too, so that a transaction putting one back in
+    // the queue with the owner it read is waited for, and what it wrote is seen)
+    private static final String LOCK_OPEN_OF_SESSION = "SELECT " + COLUMNS + " FROM queue.command"
+            + " WHERE session_id = $1 AND status IN ('QUEUED', 'DISPATCHED')" + DELIVERY_ORDER + " FOR UPDATE";
+    // a session's new owner is online: what is queued for it there, in batches like a flush
+    private static final String LOCK_QUEUED_OF_SESSION = "SELECT " + COLUMNS + " FROM queue.command"
+            + " WHERE session_id = $1 AND target_device = $2 AND status = 'QUEUED'"
+            + " AND ($4::int IS NULL OR (-priority::int, created_at, command_id) > (-$4::int, $5, $6))"
+            + DELIVERY_ORDER + " LIMIT $3 FOR UPDATE";
     // the scheduler: due rows no other replica holds; a replica never waits for another's rows
     private static final String CLAIM_DUE = "SELECT " + COLUMNS + ", now() FROM queue.command"
             + " WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED";
@@ -84,7 +94,7 @@ final class CommandSql {
                 .addInteger(c.maxAttempts).addOffsetDateTime(time(c.notBefore)).addOffsetDateTime(time(c.expiresAt))
                 .addLong(c.ttlSec).addOffsetDateTime(time(c.nextAttemptAt)).addOffsetDateTime(time(c.dispatchedAt))
                 .addOffsetDateTime(time(c.deadAt)).addString(c.result).addString(c.lastError).addLong(c.version)
-                .addOffsetDateTime(time(c.createdAt)).addOffsetDateTime(time(c.updatedAt));
+                .addOffsetDateTime(time(c.createdAt)).addOffsetDateTime(time(c.updatedAt)).addString(c.sessionId);
         return connection.preparedQuery(INSERT).execute(row).map(rows -> {
             c.loadedVersion = c.version;
             return rows.rowCount() == 1;
@@ -173,6 +183,18 @@ final class CommandSql {
         return connection.preparedQuery(LOCK_UNFINISHED_FOR).execute(Tuple.of(userId, deviceId)).map(CommandSql::all);
     }
 
+    static Uni<List<Command>> lockOpenOfSession(SqlConnection connection, String sessionId) {
+        return connection.preparedQuery(LOCK_OPEN_OF_SESSION).execute(Tuple.of(sessionId)).map(CommandSql::all);
+    }
+
+    /** The session's commands queued for its owner, locked, in delivery order, after {@code from} if given. */
+    static Uni<List<Command>> lockQueuedOfSession(SqlConnection connection, String sessionId, String owner, int limit, Command from) {
+        return connection.preparedQuery(LOCK_QUEUED_OF_SESSION).execute(Tuple.tuple().addString(sessionId).addString(owner)
+                .addInteger(limit).addInteger(from == null ? null : (int) from.priority)
+                .addOffsetDateTime(from == null ? null : time(from.createdAt)).addUUID(from == null ? null : from.commandId))
+                .map(CommandSql::all);
+    }
+
     /** Due commands, and the database's time that found them due. */
     record Claim(List<Command> commands, Instant now) {
     }
@@ -180,7 +202,7 @@ final class CommandSql {
     static Uni<Claim> claimDue(SqlConnection connection, int limit) {
         return connection.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit)).chain(rows -> {
             if (rows.size() > 0) {
-                return Uni.createFrom().item(new Claim(all(rows), rows.iterator().next().getOffsetDateTime(24).toInstant()));
+                return Uni.createFrom().item(new Claim(all(rows), rows.iterator().next().getOffsetDateTime(25).toInstant()));
             }
             return connection.query(NOW).execute().map(now -> new Claim(List.of(), now.iterator().next().getOffsetDateTime(0).toInstant()));
         });

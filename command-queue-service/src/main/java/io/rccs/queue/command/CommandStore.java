@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.ServerFrames;
 import io.rccs.model.events.DeviceEvent;
 import io.rccs.model.events.EventTypes;
+import io.rccs.model.events.SessionEvent;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.payload.CommandSubmit;
@@ -23,6 +24,8 @@ import io.rccs.queue.directory.DeviceDirectory;
 import io.rccs.queue.directory.KnownDevice;
 import io.rccs.queue.outbox.Outbox;
 import io.rccs.queue.outbox.OutboxPublisher;
+import io.rccs.queue.session.SessionDirectory;
+import io.rccs.queue.session.WorkSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -35,7 +38,9 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * <p>
  * Lock order, the same in every transaction so that none deadlocks: device rows first (FOR SHARE to
  * read trust, FOR UPDATE to change it), then command rows, several always in delivery order
- * (priority, then FIFO). The scheduler claims due rows with SKIP LOCKED and never waits.
+ * (priority, then FIFO). The scheduler claims due rows with SKIP LOCKED and never waits. A submit
+ * naming a work session takes the session's advisory lock between its device rows and the owner's
+ * ({@link SessionDirectory} says why and how that stays free of deadlocks).
  * <p>
  * A method's result is the frame to answer the asking connection with, if any (a refusal, or the
  * status a REST caller waits for).
@@ -48,6 +53,13 @@ public class CommandStore {
 
     /** The reason a command ends CANCELLED when its target device is revoked. */
     public static final String REVOKED_REASON = "device revoked";
+    /** The reason a session's command ends CANCELLED when the session is closed before it was sent. */
+    public static final String SESSION_CLOSED_REASON = "session closed";
+    /**
+     * The reason a command ends CANCELLED when it named a session the queue had not heard of, and the
+     * session turned out to be another user's.
+     */
+    public static final String NO_SUCH_SESSION_REASON = "no such session";
 
     /** A submit, from a device, REST ({@code @rest}) or Kafka ({@code @kafka:<source>}). */
     public record Submission(String userId, String sender, String submitId, String to, CommandSubmit command) {
@@ -62,6 +74,7 @@ public class CommandStore {
 
     private final Pool pool;
     private final DeviceDirectory directory;
+    private final SessionDirectory sessions;
     private final Outbox outbox;
     private final OutboxPublisher publisher;
     private final Announcer announcer;
@@ -69,9 +82,10 @@ public class CommandStore {
     private final QueueConfig config;
     private final io.rccs.common.PresenceReader presence;
 
-    public CommandStore(Pool pool, DeviceDirectory directory, Outbox outbox, OutboxPublisher publisher, QueueConfig config,
-            io.rccs.common.PresenceReader presence, MeterRegistry metrics) {
+    public CommandStore(Pool pool, DeviceDirectory directory, SessionDirectory sessions, Outbox outbox, OutboxPublisher publisher,
+            QueueConfig config, io.rccs.common.PresenceReader presence, MeterRegistry metrics) {
         this.pool = pool;
+        this.sessions = sessions;
         this.presence = presence;
         this.directory = directory;
         this.outbox = outbox;
@@ -120,8 +134,9 @@ public class CommandStore {
 
     /**
      * Stores a command once per (sender, submit id); dispatches it at once when its device (or, without
-     * {@code to}, a capable device) is online. The answer: a refusal, or for a resend the current status
-     * (with {@code corr} = the submit id); empty otherwise (the status goes to the sender's inbox).
+     * {@code to}, a capable device; with {@code session}, the session's owner) is online. The answer: a
+     * refusal, or for a resend the current status (with {@code corr} = the submit id); empty otherwise
+     * (the status goes to the sender's inbox).
      */
     public Uni<Optional<Frame>> submit(Submission s) {
         String corr = s.submitId();
@@ -129,10 +144,16 @@ public class CommandStore {
             // a REST body or a Kafka record can be larger than a frame: what the device cannot be sent is refused here
             return refuse(corr, ErrorCode.TOO_LARGE, "args must be at most " + MAX_ARGS_CHARS + " characters of JSON");
         }
+        if (s.to() != null && s.command().session() != null) {
+            return refuse(corr, ErrorCode.BAD_FRAME, "give to or session, not both");
+        }
         return transaction(w -> unlessUntrustedSender(w, s.userId(), s.fromDevice() ? s.sender() : null, corr,
                 () -> CommandSql.bySubmit(w.connection, s.userId(), s.sender(), s.submitId()).chain(existing -> {
                     if (existing != null) { // a resend: answer with the command it already made
                         return Uni.createFrom().item(Optional.of(Announcer.statusFrame(existing, corr)));
+                    }
+                    if (s.command().session() != null) {
+                        return submitToSession(w, s, corr);
                     }
                     return s.to() == null ? submitToAny(w, s, corr) : submitTo(w, s, corr);
                 })));
@@ -163,6 +184,31 @@ public class CommandStore {
             }
             Command c = newCommand(s, null, true);
             return store(w, c, corr, pick(devices, c, null));
+        });
+    }
+
+    /**
+     * For the session's current owner: no capability matching, the owner was chosen by the session. A
+     * session the queue has not heard of yet (the submit overtook its first event) is trusted to come:
+     * the command waits with no target, and the session's first event gives it one (or, if the session
+     * is another user's, ends it CANCELLED); its TTL runs meanwhile as for any command.
+     */
+    private Uni<Optional<Frame>> submitToSession(Work w, Submission s, String corr) {
+        String sessionId = s.command().session();
+        return sessions.lockForSubmit(w.connection, sessionId).chain(session -> {
+            if (session == null) {
+                return store(w, newCommand(s, null, false), corr, null);
+            }
+            if (!session.userId().equals(s.userId())) {
+                return refuse(corr, ErrorCode.NOT_FOUND, "you have no session '" + sessionId + "'");
+            }
+            if (session.closed()) {
+                return refuse(corr, ErrorCode.CONFLICT, "session " + sessionId + " is closed");
+            }
+            String owner = session.ownerDevice();
+            // share-locked: the owner's online event either is seen here or waits and then flushes this command
+            return directory.findShared(w.connection, s.userId(), owner).chain(device -> store(w, newCommand(s, owner, false), corr,
+                    device != null && device.online() && device.trusted() ? owner : null));
         });
     }
 
@@ -198,6 +244,7 @@ public class CommandStore {
         c.submitId = s.submitId();
         c.targetDevice = target;
         c.autoTarget = autoTarget;
+        c.sessionId = submit.session();
         c.name = submit.name();
         c.args = submit.args() == null || submit.args().isNull() ? null : submit.args().toString();
         c.priority = Priority.rank(submit.priority());
@@ -417,11 +464,10 @@ public class CommandStore {
             Instant now = Instant.now();
             boolean anyAuto = dispatched.stream().anyMatch(c -> c.autoTarget);
             Uni<List<KnownDevice>> others = anyAuto ? directory.ofUser(w.connection, device.userId()) : Uni.createFrom().item(List.of());
-            return others.map(devices -> {
+            return others.chain(devices -> sessionsOf(w, dispatched).map(sessionsById -> {
                 for (Command c : dispatched) {
                     lifecycle.backToQueue(c, now);
-                    w.changed(c);
-                    w.batch.status(c, null);
+                    backInQueue(w, c, sessionOf(sessionsById, c), now);
                     String next = c.autoTarget ? pick(devices, c, device.deviceId()) : null;
                     if (next != null) { // offered to the next capable device
                         lifecycle.dispatch(c, next, now);
@@ -429,8 +475,38 @@ public class CommandStore {
                     }
                 }
                 return dispatched.size();
-            });
+            }));
         });
+    }
+
+    /** The sessions of those commands that name one (not locked: see {@link SessionDirectory}). */
+    private Uni<java.util.Map<String, WorkSession>> sessionsOf(Work w, List<Command> commands) {
+        List<String> ids = commands.stream().map(c -> c.sessionId).filter(java.util.Objects::nonNull).distinct().toList();
+        return sessions.findAll(w.connection, ids);
+    }
+
+    /** The command's session among those loaded, or null (none named, or not heard of yet). */
+    private static WorkSession sessionOf(java.util.Map<String, WorkSession> sessionsById, Command c) {
+        return c.sessionId == null ? null : sessionsById.get(c.sessionId);
+    }
+
+    /**
+     * Announces a command that just went back to QUEUED. A session's command follows the session: it is
+     * for the session's current owner now, or, once the session is closed, it ends CANCELLED (a closed
+     * session's commands are not sent again). {@code session} is null for a command without one, or
+     * whose session the queue has not heard of yet.
+     */
+    private void backInQueue(Work w, Command c, WorkSession session, Instant now) {
+        if (session != null && !session.closed()) {
+            c.targetDevice = session.ownerDevice();
+        }
+        w.changed(c);
+        w.batch.status(c, null);
+        if (session != null && session.closed()) {
+            c.lastError = SESSION_CLOSED_REASON;
+            lifecycle.finish(c, CommandStatus.CANCELLED, now);
+            w.batch.status(c, null);
+        }
     }
 
     /**
@@ -438,7 +514,9 @@ public class CommandStore {
      * has not finished ends CANCELLED with {@link #REVOKED_REASON}, announced as a cancel is, except
      * that a revoked sender is not sent a frame. Finished commands are left, so the same revoke handled
      * twice changes nothing. Commands the revoked device submitted to others are left too: they were
-     * submitted while it was trusted, and any trusted device of the user can cancel them.
+     * submitted while it was trusted, and any trusted device of the user can cancel them. So are the
+     * QUEUED commands of a session it owns: they are the session's, and follow it to its next owner
+     * (failover); what was sent to the revoked device ends as the rest.
      */
     private Uni<Integer> endCommandsOfRevoked(Work w, KnownDevice device) {
         return CommandSql.lockUnfinishedFor(w.connection, device.userId(), device.deviceId()).map(unfinished -> {
@@ -453,13 +531,102 @@ public class CommandStore {
         });
     }
 
+    // --------------------------------------------------------------------------- session events
+
+    /** What a session event changed: the session as it is now, and how many commands it re-targeted. */
+    private record SessionChange(WorkSession session, int retargeted) {
+    }
+
+    /**
+     * A session event, in one transaction with what it means for the session's queued commands; only
+     * an event newer than the stored version is applied. When the owner changed (or the queue hears of
+     * the session for the first time) the QUEUED commands go to the new owner; commands that named the
+     * session before the queue knew it but are another user's end CANCELLED ({@link #NO_SUCH_SESSION_REASON});
+     * when the session closed, its QUEUED commands end CANCELLED ({@link #SESSION_CLOSED_REASON}).
+     * DISPATCHED commands stay with the device they went to: a retry goes to the owner of the moment.
+     * After the commit, the re-targeted commands are dispatched if the owner is online (the scheduler
+     * would do it otherwise: they are due). Returns how many commands changed.
+     */
+    public Uni<Integer> sessionEvent(SessionEvent event) {
+        return transaction(w -> sessions.lockForEvent(w.connection, event.sessionId()).chain(before -> {
+            WorkSession after = SessionDirectory.apply(before, event);
+            if (after == null) {
+                return Uni.createFrom().item(new SessionChange(before, 0)); // a duplicate, or older than what we have
+            }
+            boolean commandsConcerned = before == null || after.closed() != before.closed()
+                    || !after.ownerDevice().equals(before.ownerDevice());
+            return sessions.save(w.connection, before, after).chain(() -> commandsConcerned
+                    ? followSession(w, after).map(retargeted -> new SessionChange(after, retargeted))
+                    : Uni.createFrom().item(new SessionChange(after, 0)));
+        })).chain(change -> change.retargeted() == 0 ? Uni.createFrom().item(0)
+                : dispatchToOwner(change.session(), null).map(dispatched -> change.retargeted() + dispatched));
+    }
+
+    /** The session's QUEUED commands after an owner or status change; returns how many were re-targeted. */
+    private Uni<Integer> followSession(Work w, WorkSession session) {
+        return CommandSql.lockOpenOfSession(w.connection, session.sessionId()).map(open -> {
+            Instant now = Instant.now();
+            int retargeted = 0;
+            for (Command c : open) {
+                if (c.status != CommandStatus.QUEUED) {
+                    continue; // sent already: it stays with its device until acknowledged or timed out
+                }
+                boolean othersSession = !c.userId.equals(session.userId()); // named before the queue knew whose it is
+                if (othersSession || session.closed()) {
+                    c.lastError = othersSession ? NO_SUCH_SESSION_REASON : SESSION_CLOSED_REASON;
+                    lifecycle.finish(c, CommandStatus.CANCELLED, now);
+                } else if (!session.ownerDevice().equals(c.targetDevice)) {
+                    lifecycle.retarget(c, session.ownerDevice(), now);
+                    retargeted++;
+                } else {
+                    continue;
+                }
+                w.changed(c);
+                w.batch.status(c, null);
+            }
+            return retargeted;
+        });
+    }
+
+    /**
+     * After an owner change: the session's commands queued for the owner are dispatched if it is online,
+     * in delivery order and in batches of {@code rccs.queue.flush-batch} (each continuing after the
+     * last of the one before), as a device's online event flushes its queue.
+     */
+    private Uni<Integer> dispatchToOwner(WorkSession session, Command from) {
+        return transaction(w -> directory.findShared(w.connection, session.userId(), session.ownerDevice()).chain(owner -> {
+            if (owner == null || !owner.online() || !owner.trusted()) {
+                return Uni.createFrom().item(new Flushed(0, null)); // its online event flushes them
+            }
+            return CommandSql.lockQueuedOfSession(w.connection, session.sessionId(), owner.deviceId(), config.flushBatch(), from)
+                    .map(queued -> {
+                        Instant now = Instant.now();
+                        for (Command c : queued) {
+                            if (c.expiredAt(now)) {
+                                lifecycle.expire(c, now);
+                            } else if (c.notBeforePassed(now)) {
+                                lifecycle.dispatch(c, owner.deviceId(), now);
+                                w.batch.command(c);
+                            } else {
+                                continue; // due at its notBefore: the scheduler dispatches it then
+                            }
+                            w.changed(c);
+                            w.batch.status(c, null);
+                        }
+                        return new Flushed(queued.size(), queued.size() == config.flushBatch() ? queued.get(queued.size() - 1) : null);
+                    });
+        })).chain(flushed -> flushed.last() == null ? Uni.createFrom().item(flushed.count())
+                : dispatchToOwner(session, flushed.last()).map(more -> flushed.count() + more));
+    }
+
     // -------------------------------------------------------------------------------- scheduler
 
     /**
      * One round of the scheduler: claims due commands no other replica holds (FOR UPDATE SKIP LOCKED)
      * and moves each on: expired -> EXPIRED; ack timed out -> retried after a backoff, or DEAD after
      * maxAttempts (only attempts while the device was online count); due -> dispatched if its device
-     * (or a capable one) is online, else left waiting for it. Returns how many were claimed.
+     * (or a capable one) is online, else left waiting for it. A session's command that goes back to the
+     * queue is for the session's owner from then on. Returns how many were claimed.
      */
     public Uni<Integer> schedule() {
         return transaction(w -> CommandSql.claimDue(w.connection, config.schedulerBatch()).chain(claim -> {
@@ -468,15 +635,15 @@ public class CommandStore {
                 return Uni.createFrom().item(0);
             }
             List<String> users = due.stream().map(c -> c.userId).distinct().toList();
-            return directory.ofUsers(w.connection, users)
-                    .chain(devices -> connected(due, devices).map(connected -> {
+            return directory.ofUsers(w.connection, users).chain(devices -> sessionsOf(w, due)
+                    .chain(sessionsById -> connected(due, devices).map(connected -> {
                         Instant now = claim.now(); // the database's clock, the one that found them due
                         for (Command c : due) {
-                            moveOn(w, c, devices.getOrDefault(c.userId, List.of()), connected, now);
+                            moveOn(w, c, devices.getOrDefault(c.userId, List.of()), sessionOf(sessionsById, c), connected, now);
                             w.changed(c);
                         }
                         return due.size();
-                    }));
+                    })));
         }));
     }
 
@@ -508,7 +675,8 @@ public class CommandStore {
                 .map(found -> found.stream().flatMap(List::stream).collect(java.util.stream.Collectors.toSet()));
     }
 
-    private void moveOn(Work w, Command c, List<KnownDevice> devices, java.util.Set<String> connected, Instant now) {
+    private void moveOn(Work w, Command c, List<KnownDevice> devices, WorkSession session, java.util.Set<String> connected,
+            Instant now) {
         if (!c.status.open()) {
             c.nextAttemptAt = null; // nothing to wait for
             return;
@@ -529,7 +697,11 @@ public class CommandStore {
             } else {
                 lifecycle.retryLater(c, now);
             }
-            w.batch.status(c, null);
+            if (c.status == CommandStatus.QUEUED) {
+                backInQueue(w, c, session, now); // the retry goes to the session's owner, whoever it is now
+            } else {
+                w.batch.status(c, null);
+            }
             return;
         }
         if (!c.notBeforePassed(now)) {
@@ -581,20 +753,23 @@ public class CommandStore {
     }
 
     /**
-     * Back to QUEUED with fresh attempts and a fresh TTL (the sender is told, as of any transition); one
+     * Back to QUEUED with fresh attempts and a fresh TTL (the sender is told, as of any transition; a
+     * session's command is for the session's owner now, or ends CANCELLED if the session closed); one
      * ({@code commandId}) or, in bulk, at most {@code limit} that the filter matches. Returns them as
      * they are now; a command that is not a dead letter is not touched.
      */
     public Uni<List<Command>> requeue(String commandId, String userId, String device, String reason, Long olderThanSec, int limit) {
-        return transaction(w -> lockDeadLetters(w, commandId, userId, device, reason, olderThanSec, limit).map(dead -> {
-            Instant now = Instant.now();
-            for (Command c : dead) {
-                lifecycle.requeue(c, now);
-                w.changed(c);
-                w.batch.status(c, null);
-            }
-            return dead;
-        }));
+        return transaction(w -> lockDeadLetters(w, commandId, userId, device, reason, olderThanSec, limit).chain(dead ->
+                // share-locked: a session event's locks of the session's open commands would not see these dead letters
+                sessions.lockAllShared(w.connection, dead.stream().map(c -> c.sessionId).filter(java.util.Objects::nonNull)
+                        .distinct().toList()).map(sessionsById -> {
+                            Instant now = Instant.now();
+                            for (Command c : dead) {
+                                lifecycle.requeue(c, now);
+                                backInQueue(w, c, sessionOf(sessionsById, c), now);
+                            }
+                            return dead;
+                        })));
     }
 
     /** Deletes dead letters: one, or in bulk at most {@code limit} that the filter matches; returns them as they were. */

@@ -82,6 +82,21 @@ public final class Lifecycle {
         c.nextAttemptAt = earlier(c.expiresAt, now.plus(backoff(c.attempt)));
     }
 
+    /**
+     * A queued command of a session whose owner changed: for the new owner now (an earlier backoff was
+     * for the device before; no attempt counts). The dispatch right after the commit sends it if the
+     * owner is online; the scheduler looks at it an ack timeout later (or at its notBefore) in case that
+     * dispatch never ran, and not sooner, so that the two do not race and the owner gets the session's
+     * commands in delivery order.
+     */
+    void retarget(Command c, String deviceId, Instant now) {
+        c.targetDevice = deviceId;
+        c.moveTo(CommandStatus.QUEUED, now);
+        Instant due = wakeWhenQueued(c, now);
+        Instant fallback = now.plus(ackTimeout);
+        c.nextAttemptAt = earlier(c.expiresAt, due.isAfter(fallback) ? due : fallback);
+    }
+
     /** Due but its device is away (or, without {@code to}, no capable device is online): wait for one until expiry. */
     void park(Command c) {
         c.nextAttemptAt = c.expiresAt;

@@ -160,6 +160,28 @@ class LifecycleTest {
     }
 
     @Test
+    void aSessionsQueuedCommandFollowsANewOwnerWithoutCountingAnAttempt() {
+        Lifecycle l = lifecycle(0.5);
+        Command c = command(NOW.plusSeconds(3600), null);
+        l.dispatch(c, "desk", NOW);
+        l.retryLater(c, NOW.plus(ACK_TIMEOUT)); // in its backoff for the old owner
+        Instant handedOff = NOW.plusSeconds(31);
+        l.retarget(c, "laptop", handedOff);
+        assertThat(c.status).isEqualTo(CommandStatus.QUEUED);
+        assertThat(c.targetDevice).isEqualTo("laptop");
+        assertThat(c.attempt).as("the attempt on the old owner stays counted, none is added").isEqualTo(1);
+        assertThat(c.version).isEqualTo(4);
+        assertThat(c.nextAttemptAt).as("the scheduler's fallback: an ack timeout on").isEqualTo(handedOff.plus(ACK_TIMEOUT));
+
+        Command later = command(NOW.plusSeconds(3600), NOW.plusSeconds(600));
+        l.retarget(later, "laptop", NOW);
+        assertThat(later.nextAttemptAt).as("its notBefore, when that is later").isEqualTo(NOW.plusSeconds(600));
+        Command expiring = command(NOW.plusSeconds(5), null);
+        l.retarget(expiring, "laptop", NOW);
+        assertThat(expiring.nextAttemptAt).as("never after the expiry").isEqualTo(NOW.plusSeconds(5));
+    }
+
+    @Test
     void finishingStopsTheScheduler() {
         Lifecycle l = lifecycle(0.5);
         Command c = command(NOW.plusSeconds(60), null);

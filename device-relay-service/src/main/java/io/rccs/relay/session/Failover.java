@@ -125,7 +125,7 @@ public class Failover {
                                     SessionFrames.whole(updated, null)));
                         }
                         entries.addAll(SessionChanges.toMembers(updated, mine, key, member -> ServerFrames.of(FrameType.HANDOFF_DONE,
-                                null, new HandoffDone(updated.sessionId(), updated.owner(), due.owner(), updated.version(), true,
+                                null, new HandoffDone(updated.sessionId(), updated.owner(), due.owner(), updated.owner(), updated.version(), true,
                                         HandoffDone.FAILOVER))));
                         return changes.record(connection, new Change(updated.sessionId(), updated.version(), "failed-over",
                                 null, null, SessionChanges.event(EventTypes.SESSION_FAILED_OVER, updated, due.owner(), null),

@@ -121,7 +121,8 @@ public class Handoffs {
     /** The handoff.done a logged accept announced. */
     private static HandoffDone logged(SessionStore.Logged change) {
         SessionEvent event = CloudEvent.fromJson(change.event()).data(SessionEvent.class);
-        return new HandoffDone(event.sessionId(), event.owner(), event.previousOwner(), change.version(), true, HandoffDone.HANDOFF);
+        return new HandoffDone(event.sessionId(), event.owner(), event.previousOwner(), event.owner(), change.version(), true,
+                HandoffDone.HANDOFF);
     }
 
     private Uni<Answered> accepted(io.vertx.mutiny.sqlclient.SqlConnection connection, WorkSession session, UserDevices mine,
@@ -138,7 +139,7 @@ public class Handoffs {
                         SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
                                 member -> ServerFrames.of(FrameType.HANDOFF_DONE,
                                         member.equals(in.deviceId()) ? in.frame().id() : null,
-                                        new HandoffDone(updated.sessionId(), updated.owner(), from, updated.version(),
+                                        new HandoffDone(updated.sessionId(), updated.owner(), from, updated.owner(), updated.version(),
                                                 true, HandoffDone.HANDOFF)))))
                 .map(committed -> new Answered(null, committed)));
     }
@@ -180,8 +181,16 @@ public class Handoffs {
     /** Ends a pending offer without a move: the owner and the device offered are told why. */
     private Uni<Committed> withdraw(io.vertx.mutiny.sqlclient.SqlConnection connection, WorkSession session, UserDevices mine,
             String reason, InboundFrame in) {
+        List<Entry> entries = withdrawn(session, mine, reason, in);
+        return store.update(connection, session.withoutHandoff(), false).chain(updated -> changes.record(connection,
+                new Change(updated.sessionId(), updated.version(), reason, in == null ? null : in.deviceId(), null, null, entries)));
+    }
+
+    /** The handoff.done frames that tell the owner and the device offered that the pending offer ended without a move. */
+    static List<Entry> withdrawn(WorkSession session, UserDevices mine, String reason, InboundFrame in) {
         String key = "h." + session.handoffId() + ".done";
-        HandoffDone done = new HandoffDone(session.sessionId(), session.owner(), session.owner(), session.version(), false, reason);
+        HandoffDone done = new HandoffDone(session.sessionId(), session.owner(), session.owner(), session.handoffTo(),
+                session.version(), false, reason);
         List<Entry> entries = new ArrayList<>(2);
         for (String device : List.of(session.owner(), session.handoffTo())) {
             if (mine.trusts(device)) {
@@ -190,8 +199,7 @@ public class Handoffs {
                         ServerFrames.of(FrameType.HANDOFF_DONE, corr, done)));
             }
         }
-        return store.update(connection, session.withoutHandoff(), false).chain(updated -> changes.record(connection,
-                new Change(updated.sessionId(), updated.version(), reason, in == null ? null : in.deviceId(), null, null, entries)));
+        return entries;
     }
 
     private static WorkSession offeredTo(WorkSession session, String deviceId) {

@@ -1,6 +1,7 @@
 package io.rccs.relay.session;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,7 @@ import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.ProtocolException;
 import io.rccs.model.protocol.payload.ErrorPayload;
+import io.rccs.model.protocol.payload.HandoffDone;
 import io.rccs.model.protocol.payload.SessionOpen;
 import io.rccs.model.protocol.payload.SessionRef;
 import io.rccs.model.protocol.payload.Sessions;
@@ -38,6 +40,7 @@ import io.rccs.model.protocol.payload.StatePatch;
 import io.rccs.relay.RelayConfig;
 import io.rccs.relay.device.DeviceCache;
 import io.rccs.relay.device.DeviceCache.UserDevices;
+import io.rccs.relay.inbox.InboxStore.Entry;
 import io.rccs.relay.session.SessionChanges.Change;
 import io.rccs.relay.session.SessionChanges.Committed;
 import io.smallrye.mutiny.Uni;
@@ -149,13 +152,17 @@ public class SessionFrames {
                         return Uni.createFrom().item(Optional.<Committed>empty()); // closed already (a resend)
                     }
                     requireOwner(session, in.deviceId(), "close");
+                    // a pending offer ends with the session: its owner and target are told so first
+                    List<Entry> entries = new ArrayList<>(session.handoffId() == null ? List.of()
+                            : Handoffs.withdrawn(session, mine, HandoffDone.SUPERSEDED, null));
                     WorkSession closed = session.closed().next();
-                    return store.update(connection, closed, true).chain(updated -> changes.record(connection,
-                            new Change(updated.sessionId(), updated.version(), "closed", in.deviceId(), in.frame().id(),
-                                    SessionChanges.event(EventTypes.SESSION_CLOSED, updated, null, null),
-                                    SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
-                                            member -> versionFrame(updated, null, member, in)))))
-                            .map(Optional::of);
+                    return store.update(connection, closed, true).chain(updated -> {
+                        entries.addAll(SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
+                                member -> versionFrame(updated, null, member, in)));
+                        return changes.record(connection, new Change(updated.sessionId(), updated.version(), "closed",
+                                in.deviceId(), in.frame().id(), SessionChanges.event(EventTypes.SESSION_CLOSED, updated, null, null),
+                                entries));
+                    }).map(Optional::of);
                 })))
                 .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get())
                         : steps.untilDone("session close answer", () -> store.find(in.userId(), ref.session()))
