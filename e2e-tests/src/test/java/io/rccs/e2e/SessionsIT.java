@@ -302,7 +302,7 @@ class SessionsIT {
     private static void assertRefused(CompletableFuture<?> answer, String code) {
         assertThatThrownBy(() -> answer.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(RccsErrorException.class)
-                .satisfies(e -> assertThat(((RccsErrorException) e.getCause()).code()).isEqualTo(code));
+                .satisfies(e -> assertThat(((RccsErrorException) e).code()).isEqualTo(code));
     }
 
     private static <T> T join(CompletableFuture<T> future) {
