@@ -141,11 +141,13 @@ class SessionCommandsTest {
             String third = f.submitQueued("submit-third", null, forSession("deploy", session));
             assertThat(row(third)).containsEntry("target_device", next);
             f.targetOnlineKnown();
-            // the opening again (older than what the queue has) and the handoff again (a repeat), then a newer
-            // state change: one session's events are handled in order, so once it is in, the others were handled
+            // the opening again (older than what the queue has) and the handoff again (a repeat), then a state
+            // change (passed over: no owner in it) and a newer event that keeps the owner: one session's events are
+            // handled in order, so once the last is in, the others were handled
             sendSessionEvent(EventTypes.SESSION_OPENED, opened);
             sendSessionEvent(EventTypes.SESSION_HANDED_OFF, handedOff);
-            sendSessionEvent(EventTypes.SESSION_STATE_CHANGED, event(f, session, next, null, 3, "open"));
+            sendSessionEvent(EventTypes.SESSION_STATE_CHANGED, event(f, session, f.target, null, 3, "open"));
+            sendSessionEvent(EventTypes.SESSION_HANDED_OFF, event(f, session, next, next, 3, "open"));
             awaitSession(session, 3);
             assertThat(sessionRow(session)).containsEntry("owner_device", next).containsEntry("status", "open");
             f.deliveries.assertNone("the third command on the first owner", commandFrame(f.user, third), QUIET);

@@ -27,7 +27,12 @@ public class SessionEventConsumer {
     /** The consumer's name in dead letters and metrics: its group. */
     public static final String CONSUMER = "command-queue-sessions";
 
-    private static final Set<String> SESSION_TYPES = Set.of(EventTypes.SESSION_OPENED, EventTypes.SESSION_STATE_CHANGED,
+    /**
+     * The events that say who owns a session and whether it is open. A state change (a patch, the
+     * bulk of the topic) changes neither: passed over without a transaction; the version order holds
+     * all the same, since a later owner change carries a higher version.
+     */
+    private static final Set<String> SESSION_TYPES = Set.of(EventTypes.SESSION_OPENED,
             EventTypes.SESSION_HANDED_OFF, EventTypes.SESSION_FAILED_OVER, EventTypes.SESSION_CLOSED);
 
     private final CommandStore commands;
