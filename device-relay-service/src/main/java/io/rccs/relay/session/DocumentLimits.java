@@ -42,9 +42,10 @@ final class DocumentLimits {
      * counts towards an upper bound of the size; a {@code copy} (whose size the operation does not
      * show) makes the bound exact by measuring. Past {@code maxBytes} it stops with {@link TooLarge}.
      */
-    static JsonNode applyWithin(JsonNode ops, JsonNode document, EnumSet<CompatibilityFlags> flags, int maxBytes) {
-        JsonNode working = document.deepCopy();
-        long bound = working.toString().length();
+    static JsonNode applyWithin(JsonNode ops, JsonNode document, long documentLength, EnumSet<CompatibilityFlags> flags,
+            int maxBytes) {
+        JsonNode working = document; // parsed for this patch alone: changed in place
+        long bound = documentLength;
         for (JsonNode op : ops) {
             if (op.path("value").isContainerNode() && depth(op.path("value")) > MAX_DEPTH) {
                 throw new TooDeep("an operation's value is nested deeper than " + MAX_DEPTH + " levels");

@@ -27,8 +27,8 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * (with the event for rccs.session.events) and the frames for the session's devices are put in their
  * inboxes, so that a change and the frames that announce it commit together or not at all. After:
  * the frames are sent to the devices that are online (the inbox sends the rest later), and the
- * event is published and marked so; should the relay stop in between, the maintenance sweep
- * publishes what stayed unmarked.
+ * event is handed to the producer and marked published once the broker has it; one that fails, or
+ * that a relay stop leaves unmarked, is published by the maintenance sweep.
  */
 @ApplicationScoped
 public class SessionChanges {
@@ -81,17 +81,24 @@ public class SessionChanges {
                                     Failures.describe(failure));
                             return null;
                         });
-        if (change.event() == null) {
-            return delivered;
+        if (change.event() != null) {
+            publishInBackground(change);
         }
-        return delivered.chain(() -> steps.untilDone("session event", () -> events.publish(change.sessionId(), change.event())))
-                .chain(() -> store.markPublished(change.sessionId(), change.version())
-                        // unmarked, the sweep publishes it again: a duplicate, which consumers pass over by version
-                        .onFailure().recoverWithItem(failure -> {
-                            Log.warnf("session %s v%d published but not marked: %s", change.sessionId(), change.version(),
-                                    Failures.describe(failure));
-                            return null;
-                        }));
+        return delivered;
+    }
+
+    /**
+     * Hands the event to the producer now (so one session's events leave in the order of their
+     * changes) without holding up the next frame for the broker's acknowledgement and the marking
+     * transaction. One that fails stays unmarked in the log, and the maintenance sweep publishes it
+     * a few seconds later: at least once, never lost.
+     */
+    private void publishInBackground(Change change) {
+        events.publish(change.sessionId(), change.event())
+                .chain(() -> store.markPublished(change.sessionId(), change.version()))
+                .subscribe().with(ignored -> {
+                }, failure -> Log.debugf("session %s v%d: event left to the sweep: %s", change.sessionId(), change.version(),
+                        Failures.describe(failure)));
     }
 
     /** The CloudEvent JSON of a change, as it is logged and published. */

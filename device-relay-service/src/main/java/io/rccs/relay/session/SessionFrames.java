@@ -184,7 +184,7 @@ public class SessionFrames {
                             return Uni.createFrom().item(PatchOutcome.earlier(session, earlier.get()));
                         }
                         WorkSession next = applied(session, patch, in.deviceId());
-                        return store.update(connection, next, false).chain(updated -> changes.record(connection,
+                        return store.update(connection, next, false, true).chain(updated -> changes.record(connection,
                                 new Change(updated.sessionId(), updated.version(), "patched", in.deviceId(), in.frame().id(),
                                         SessionChanges.event(EventTypes.SESSION_STATE_CHANGED, updated, null, patch.ops()),
                                         SessionChanges.toMembers(updated, mine, SessionChanges.versionKey(updated),
@@ -224,8 +224,8 @@ public class SessionFrames {
         }
         JsonNode result;
         try {
-            result = DocumentLimits.applyWithin(patch.ops(), FrameCodec.mapper().readTree(session.document()), STRICT,
-                    config.maxDocumentBytes());
+            result = DocumentLimits.applyWithin(patch.ops(), FrameCodec.mapper().readTree(session.document()),
+                    session.document().length(), STRICT, config.maxDocumentBytes());
         } catch (JsonPatchApplicationException | JsonProcessingException failed) {
             throw new SessionRefusal(ErrorCode.BAD_FRAME, "the patch does not apply to version " + session.version() + ": "
                     + failed.getMessage(), versionDetails(session));

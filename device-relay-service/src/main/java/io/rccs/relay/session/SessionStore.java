@@ -129,20 +129,30 @@ public class SessionStore {
      * owner is online); {@code clearFailover} says so.
      */
     public Uni<WorkSession> update(SqlConnection connection, WorkSession session, boolean clearFailover) {
+        return update(connection, session, clearFailover, false);
+    }
+
+    /**
+     * As {@link #update(SqlConnection, WorkSession, boolean)}; the document (up to 256 KiB) is written
+     * only when {@code documentChanged}, not rewritten by every offer, move or close.
+     */
+    public Uni<WorkSession> update(SqlConnection connection, WorkSession session, boolean clearFailover, boolean documentChanged) {
         return connection.preparedQuery("""
-                UPDATE relay.work_session SET owner_device = $2, status = $3, version = $4, document = $5, members = $6,
+                UPDATE relay.work_session SET owner_device = $2, status = $3, version = $4, document = COALESCE($5, document),
+                  members = $6,
                   handoff_id = $7, handoff_to = $8, handoff_expires_at = $9, updated_at = now(),
                   last_handoff_id = $11, last_handoff_to = $12,
                   owner_gone_at = CASE WHEN $10 THEN NULL ELSE owner_gone_at END,
                   failover_at = CASE WHEN $10 OR $3 = 'closed' THEN NULL ELSE failover_at END
                 WHERE session_id = $1
-                RETURNING""" + " " + COLUMNS)
+                RETURNING""" + " " + LIST_COLUMNS)
                 .execute(Tuple.tuple().addString(session.sessionId()).addString(session.owner()).addString(session.status())
-                        .addLong(session.version()).addString(session.document())
+                        .addLong(session.version()).addString(documentChanged ? session.document() : null)
                         .addArrayOfString(session.members().toArray(String[]::new)).addString(session.handoffId())
                         .addString(session.handoffTo()).addOffsetDateTime(utc(session.handoffExpiresAt()))
                         .addBoolean(clearFailover).addString(session.lastHandoffId()).addString(session.lastHandoffTo()))
-                .map(rows -> first(rows).orElseThrow());
+                // the document is not sent back (up to 256 KiB): it is the one the caller holds
+                .map(rows -> first(rows).orElseThrow().withDocument(session.document()));
     }
 
     public Uni<Void> logChange(SqlConnection connection, String sessionId, long version, String kind, String deviceId,
