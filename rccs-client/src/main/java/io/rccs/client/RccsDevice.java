@@ -152,7 +152,7 @@ public final class RccsDevice implements AutoCloseable {
         this.sequencer = new MessageSequencer(settings.resumeFrom(), settings.ackEvery(), settings.maxHeld());
         this.outbox = new RetryingOutbox(REMEMBERED_SENT_FRAMES, settings.maxSendAttempts());
         this.answers = new PendingAnswers(settings.deviceId());
-        this.sessions = new WorkSessions(this, settings.sessionTimeout(), settings.sessionListener());
+        this.sessions = new WorkSessions(this, settings.sessionTimeout(), settings.maxBackoff(), settings.sessionListener());
         this.reconnectBackoff = new Backoff(RECONNECT_BACKOFF_BASE, settings.maxBackoff());
         this.sendIntervalNanos = 1_000_000_000L / settings.maxSendRate();
         this.retryBackoff = new Backoff(RETRY_BACKOFF_BASE, settings.maxBackoff());
@@ -193,12 +193,17 @@ public final class RccsDevice implements AutoCloseable {
 
     /** As {@link #send(String, String, Object)} with a complete frame (its id is kept: the idempotency key). */
     public Frame send(Frame frame) {
+        return send(frame, RetryingOutbox.NO_DEADLINE);
+    }
+
+    /** Queues {@code frame}; it is dropped unsent once {@code sendByNanos} ({@link System#nanoTime()}) has passed. */
+    private Frame send(Frame frame, long sendByNanos) {
         Objects.requireNonNull(frame, "frame");
         if (closing || stopped.isDone()) {
             throw new IllegalStateException("device " + settings.deviceId() + " is closed; not sent: " + frame.type());
         }
         post(() -> {
-            outbox.add(frame);
+            outbox.add(frame, sendByNanos);
             flushOutbox();
         });
         return frame;
@@ -380,17 +385,43 @@ public final class RccsDevice implements AutoCloseable {
 
     /** Queues {@code frame} and returns the future of the answer naming it by corr, read by {@code reading}. */
     <T> CompletableFuture<T> ask(Frame frame, Function<Frame, T> reading) {
-        return queueAwaiting(frame, answers.expect(frame.id(), frame.type(), reading));
+        return ask(frame, reading, RetryingOutbox.NO_DEADLINE);
     }
 
-    /** Nobody waits for the answer to this request any more. */
-    void forgetAnswer(String requestId) {
+    /** As {@link #ask(Frame, Function)}; the frame is not sent once {@code sendByNanos} ({@link System#nanoTime()}) has passed. */
+    <T> CompletableFuture<T> ask(Frame frame, Function<Frame, T> reading, long sendByNanos) {
+        return queueAwaiting(frame, answers.expect(frame.id(), frame.type(), reading), sendByNanos);
+    }
+
+    /**
+     * On the event thread only: its sender gave up on the request with this id. Nobody waits for
+     * its answer any more, and it is not sent (again) from now on. True when the server cannot have
+     * taken it (it never went out, or every send was refused); false when it may have.
+     */
+    boolean withdrawUnsent(String requestId) {
         answers.withdraw(requestId);
+        return outbox.withdraw(requestId);
+    }
+
+    /**
+     * Runs {@code task} on the event thread: at once when called there, else queued. False (and
+     * nothing run) once the device has stopped.
+     */
+    boolean onEventThread(Runnable task) {
+        if (Thread.currentThread() == eventThread) {
+            task.run();
+            return true;
+        }
+        return post(task);
     }
 
     private <T> CompletableFuture<T> queueAwaiting(Frame frame, CompletableFuture<T> answer) {
+        return queueAwaiting(frame, answer, RetryingOutbox.NO_DEADLINE);
+    }
+
+    private <T> CompletableFuture<T> queueAwaiting(Frame frame, CompletableFuture<T> answer, long sendByNanos) {
         try {
-            send(frame);
+            send(frame, sendByNanos);
         } catch (IllegalStateException closed) {
             answers.withdraw(frame.id());
             answer.completeExceptionally(closed);
@@ -561,9 +592,19 @@ public final class RccsDevice implements AutoCloseable {
         if (frame.is(FrameType.PAIR_RESULT)) {
             noteApproval(frame);
         }
-        sessions.onFrame(frame); // replicas first: a future this frame completes finds its replica up to date
-        answers.onFrame(frame);
+        // each step on its own: one that fails on an odd frame must not keep it from the others
+        guarded(frame, "the work sessions", () -> sessions.onFrame(frame)); // replicas first: a future this frame
+                                                                             // completes finds its replica up to date
+        guarded(frame, "the pending answers", () -> answers.onFrame(frame));
         tellApplication(frame);
+    }
+
+    private void guarded(Frame frame, String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, what + " failed on a " + frame.type() + " frame " + frame.id(), e);
+        }
     }
 
     /** A pair.result about this device (not one answering our decision about another) that approves it. */
@@ -658,6 +699,8 @@ public final class RccsDevice implements AutoCloseable {
                     String.valueOf(accepted.missed()), settings.deviceId(), String.valueOf(sequencer.lastSeq()));
             handOver(sequencer.skipLost(accepted.missed()));
         }
+        // before the flush, so that the reads this asks for go out with the rest
+        guarded(answer, "the work sessions", () -> sessions.welcomed(accepted.missed() > 0));
         flushOutbox();
         scheduleAck();
     }
@@ -665,14 +708,17 @@ public final class RccsDevice implements AutoCloseable {
     /** Hands over what the sequencer released, in seq order: messages to onMessage, the rest as other frames. */
     private void handOver(List<Frame> deliverable) {
         for (Frame frame : deliverable) {
-            if (!frame.is(FrameType.MESSAGE)) {
-                otherFrame(frame);
-                continue;
-            }
+            // frame by frame: one that fails (a malformed payload, say) must not drop the rest of the batch,
+            // which the sequencer released once and counts as handed over
             try {
-                settings.onMessage().accept(frame);
+                if (frame.is(FrameType.MESSAGE)) {
+                    settings.onMessage().accept(frame);
+                } else {
+                    otherFrame(frame);
+                }
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "message handler failed on seq " + frame.seq(), e);
+                LOG.log(System.Logger.Level.WARNING, "handing over the " + frame.type() + " frame with seq " + frame.seq()
+                        + " failed", e);
             }
         }
         if (sequencer.ackDue()) {

@@ -4,17 +4,21 @@ import io.rccs.model.protocol.payload.HandoffDone;
 import io.rccs.model.protocol.payload.HandoffOffer;
 
 /**
- * Hears about the work sessions a device follows ({@link Sessions}). Called on the device's event
- * thread, one frame at a time, after the replica took the frame; should return quickly. A listener
- * that throws is logged and does not stop the others.
+ * Hears about the work sessions a device follows ({@link WorkSessions}). Called on the device's
+ * event thread, one frame at a time, after the replica took the frame; should return quickly. A
+ * listener that throws is logged and does not stop the others. Each event is told once, even when
+ * the server sends its frame twice (an accept sent again is answered again).
  */
 public interface SessionListener {
 
-    /** A replica changed: a new version, or the whole session read again. */
+    /**
+     * A replica changed: a new version, or the whole session read again. A snapshot with status
+     * {@code closed} is the last one of its session: the replica is dropped after this call.
+     */
     default void onState(SessionSnapshot session) {
     }
 
-    /** Another device offers this one a session: answer with {@link Sessions#acceptHandoff} or {@link Sessions#rejectHandoff}. */
+    /** Another device offers this one a session: answer with {@link WorkSessions#acceptHandoff} or {@link WorkSessions#rejectHandoff}. */
     default void onOffer(HandoffOffer offer) {
     }
 

@@ -28,7 +28,8 @@ import io.rccs.model.protocol.payload.State;
  * not older.
  *
  * <p>Pure logic, no I/O. Thread-safe: frames come on the device's event thread while the
- * application reads; futures from {@link #awaitVersion} are completed outside the lock.
+ * application reads; futures from {@link #awaitVersion} are completed outside the lock. Only the
+ * device changes a replica (its mutators are package-private): the application reads it.
  */
 public final class SessionReplica {
 
@@ -84,7 +85,7 @@ public final class SessionReplica {
      * Takes a {@code state} frame's payload: the whole document (replaces the replica unless older)
      * or the step to one version ({@code ops}, or a new status or owner without ops).
      */
-    public Outcome apply(State state) {
+    Outcome apply(State state) {
         requireSameSession(state.session());
         if (state.document() != null) {
             return replace(state.version(), state.owner(), state.status(), state.document());
@@ -98,7 +99,8 @@ public final class SessionReplica {
             JsonNode next = document;
             if (state.ops() != null && !state.ops().isEmpty()) {
                 try {
-                    next = JsonPatch.apply(state.ops(), document); // a copy: the old document stays whole on failure
+                    // the ops are copied first: the same frame reaches the application, which may change it
+                    next = JsonPatch.apply(state.ops().deepCopy(), document); // a copy: the old document stays whole on failure
                 } catch (JsonPatchApplicationException | IllegalArgumentException diverged) {
                     // this copy is not the document the server patched: only the whole one can mend it
                     return Outcome.GAP;
@@ -122,7 +124,7 @@ public final class SessionReplica {
      * Takes a {@code handoff.done}: an accepted one is the version step that moves ownership; a
      * refused or lapsed one changes nothing (the owner stays, the version too).
      */
-    public Outcome apply(HandoffDone done) {
+    Outcome apply(HandoffDone done) {
         requireSameSession(done.session());
         if (!done.accepted()) {
             return Outcome.IGNORED;
@@ -142,7 +144,7 @@ public final class SessionReplica {
     }
 
     /** Takes a {@code handoff.offer}: it carries the whole document at its version, owned by the offering device. */
-    public Outcome apply(HandoffOffer offer) {
+    Outcome apply(HandoffOffer offer) {
         requireSameSession(offer.session());
         if (offer.document() == null) {
             return Outcome.IGNORED;
@@ -154,7 +156,7 @@ public final class SessionReplica {
      * Replaces the replica with the whole session at {@code newVersion}, unless the replica is newer
      * already (an answer that crossed versions pushed meanwhile).
      */
-    public Outcome replace(long newVersion, String newOwner, String newStatus, JsonNode newDocument) {
+    Outcome replace(long newVersion, String newOwner, String newStatus, JsonNode newDocument) {
         Objects.requireNonNull(newDocument, "newDocument");
         Reached reached;
         synchronized (lock) {
@@ -177,7 +179,7 @@ public final class SessionReplica {
     }
 
     /** A frame for this session announced {@code announced} (even if it could not be applied). */
-    public void noteAnnounced(long announced) {
+    void noteAnnounced(long announced) {
         synchronized (lock) {
             newestAnnounced = Math.max(newestAnnounced, announced);
         }

@@ -76,4 +76,43 @@ class RetryingOutboxTest {
         assertThat(outbox.requeue("a")).isEmpty(); // only the latest two are remembered
         assertThat(outbox.requeue("b")).hasValue(1);
     }
+
+    @Test
+    void aWithdrawnFrameThatNeverWentOutIsNeitherSentNorRequeuedByALateError() {
+        RetryingOutbox outbox = new RetryingOutbox(10, 3);
+        outbox.add(frame("a"));
+        outbox.add(frame("b"));
+
+        assertThat(outbox.withdraw("b")).as("it cannot have taken effect").isTrue();
+        assertThat(sendAll(outbox)).containsExactly("a");
+
+        // refused as retryable, queued again, then given up on: that send did nothing either
+        assertThat(outbox.requeue("a")).hasValue(1);
+        assertThat(outbox.withdraw("a")).isTrue();
+        assertThat(outbox.next()).isNull();
+    }
+
+    @Test
+    void aWithdrawnFrameThatWentOutMayHaveTakenEffectAndALateRetryableErrorDoesNotSendItAgain() {
+        RetryingOutbox outbox = new RetryingOutbox(10, 3);
+        outbox.add(frame("a"));
+        sendAll(outbox);
+
+        assertThat(outbox.withdraw("a")).isFalse();
+        assertThat(outbox.requeue("a")).as("its caller gave up on it").isEmpty();
+        assertThat(outbox.next()).isNull();
+        assertThat(outbox.withdraw("never-queued")).as("not known here: it may have gone out").isFalse();
+    }
+
+    @Test
+    void aFrameWhoseDeadlinePassedIsDroppedUnsent() throws InterruptedException {
+        RetryingOutbox outbox = new RetryingOutbox(10, 3);
+        outbox.add(frame("late"), System.nanoTime() + 1_000_000);
+        outbox.add(frame("on-time"), System.nanoTime() + 60_000_000_000L);
+        outbox.add(frame("whenever"));
+        Thread.sleep(5);
+
+        assertThat(sendAll(outbox)).containsExactly("on-time", "whenever");
+        assertThat(outbox.withdraw("late")).as("dropped before it went out").isTrue();
+    }
 }

@@ -3,11 +3,16 @@ package io.rccs.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.flipkart.zjsonpatch.JsonPatch;
 
@@ -149,6 +154,27 @@ class SessionReplicaTest {
     }
 
     @Test
+    void changingAFrameAfterTheReplicaTookItDoesNotChangeTheReplica() {
+        SessionReplica replica = atVersionOne();
+        State pushed = ops(2, "[{'op':'add','path':'/tags','value':['a']},{'op':'add','path':'/meta','value':{'by':'desk'}}]");
+
+        replica.apply(pushed);
+        // the application gets the same frame after the replica: what it does with it is its own business
+        ((ArrayNode) pushed.ops().get(0).get("value")).add("b");
+        ((ObjectNode) pushed.ops().get(1).get("value")).put("by", "someone else");
+
+        assertThat(replica.document()).isEqualTo(json("{'n':0,'tags':['a'],'meta':{'by':'desk'}}"));
+    }
+
+    @Test
+    void onlyTheDeviceChangesAReplica() {
+        // the application reads replicas; applying frames to one would put it out of step with the server
+        assertThat(Arrays.stream(SessionReplica.class.getMethods()).map(Method::getName))
+                .doesNotContain("apply", "replace", "noteAnnounced")
+                .contains("snapshot", "document", "version", "awaitVersion", "isBehind");
+    }
+
+    @Test
     void refusesFramesOfAnotherSessionAndStatesWithoutDocumentToStartFrom() {
         SessionReplica replica = atVersionOne();
 
@@ -173,5 +199,41 @@ class SessionReplicaTest {
         JsonNode whole = WorkSessions.patchBetween(before, many);
         assertThat(whole.size()).as("one operation instead of 1,500").isEqualTo(1);
         assertThat(JsonPatch.apply(whole, before)).isEqualTo(many);
+    }
+
+    @Test
+    void theDiffOfAChangeHasNoMoveOrCopyOperations() {
+        // zjsonpatch's own diff turns this into a move (renamed) and a copy (duplicated), which it gets wrong in places
+        JsonNode before = json("{'a':{'x':[1,2,3],'y':'long enough to move'},'c':1,'list':[{'k':1},{'k':2}]}");
+        JsonNode after = json("{'b':{'x':[1,2,3],'y':'long enough to move'},'c':1,'list':[{'k':2},{'k':1}],"
+                + "'d':{'x':[1,2,3],'y':'long enough to move'}}");
+
+        JsonNode ops = WorkSessions.patchBetween(before, after);
+
+        assertThat(operations(ops)).doesNotContain("move", "copy").isNotEmpty();
+        assertThat(JsonPatch.apply(ops, before)).isEqualTo(after);
+        ops.forEach(op -> assertThat(op.has("value")).as("a remove carries no value, others do: " + op)
+                .isEqualTo(!op.path("op").asText().equals("remove")));
+    }
+
+    @Test
+    void aDiffThatDoesNotRebuildTheChangeIsSentAsTheWholeDocument() {
+        JsonNode before = json("{'n':1,'keep':true}");
+        JsonNode after = json("{'n':2,'keep':true}");
+
+        JsonNode wrong = WorkSessions.patchBetween(before, after, (from, to) -> json("[{'op':'replace','path':'/n','value':3}]"));
+        JsonNode failing = WorkSessions.patchBetween(before, after, (from, to) -> json("[{'op':'remove','path':'/missing'}]"));
+
+        for (JsonNode ops : List.of(wrong, failing)) {
+            assertThat(operations(ops)).containsExactly("replace");
+            assertThat(ops.get(0).path("path").asText()).isEmpty();
+            assertThat(JsonPatch.apply(ops, before)).isEqualTo(after);
+        }
+    }
+
+    private static List<String> operations(JsonNode ops) {
+        List<String> names = new ArrayList<>();
+        ops.forEach(op -> names.add(op.path("op").asText()));
+        return names;
     }
 }

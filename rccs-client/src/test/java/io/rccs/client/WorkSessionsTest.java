@@ -9,8 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +52,12 @@ class WorkSessionsTest {
     @BeforeEach
     void connect() throws Exception {
         gateway = new FakeGateway();
-        device = RccsDevice.builder("phone", List.of(gateway.url()), () -> "token")
+        start(builder -> builder);
+    }
+
+    /** Starts the device "phone" (as tweaked) and welcomes its first connection. */
+    private void start(UnaryOperator<RccsDevice.Builder> tweak) throws Exception {
+        RccsDevice.Builder builder = RccsDevice.builder("phone", List.of(gateway.url()), () -> "token")
                 .onMessage(frame -> { })
                 .ackDelay(Duration.ofMillis(50))
                 .maxBackoff(Duration.ofMillis(200))
@@ -70,11 +77,17 @@ class WorkSessionsTest {
                     public void onHandoffDone(HandoffDone done) {
                         dones.add(done);
                     }
-                })
-                .start();
+                });
+        device = tweak.apply(builder).start();
         sessions = device.sessions();
         connection = gateway.nextConnection(WAIT);
         welcome(connection);
+    }
+
+    /** Stops the device of {@link #connect()} and starts another, as tweaked (a shorter session timeout, say). */
+    private void restart(UnaryOperator<RccsDevice.Builder> tweak) throws Exception {
+        device.close();
+        start(tweak);
     }
 
     @AfterEach
@@ -276,7 +289,7 @@ class WorkSessionsTest {
     }
 
     @Test
-    void aClosedSessionTakesNoMoreUpdates() throws Exception {
+    void aClosedSessionIsToldToTheListenersThenDroppedAndTakesNoMoreUpdates() throws Exception {
         openAtVersionOne("s-1", "{}");
 
         CompletableFuture<Long> closed = sessions.closeSession("s-1");
@@ -284,11 +297,300 @@ class WorkSessionsTest {
         push(1, close.path("id").asText(), "state", new State("s-1", 2, "phone", "closed", null, null));
 
         assertThat(closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
-        assertThat(replica("s-1").isOpen()).isFalse();
+        assertThat(states).last().extracting(SessionSnapshot::version, SessionSnapshot::status).containsExactly(2L, "closed");
+        assertThat(sessions.replica("s-1")).as("nothing can change it any more: not kept").isEmpty();
+        assertThat(sessions.followed()).isEmpty();
+        // a late whole copy of it (a read that crossed the close) starts no replica again
+        push(2, null, "state", new State("s-1", 2, "phone", "closed", null, json("{}")));
+        // nor does an update join it again: it fails at once
         CompletableFuture<Long> late = sessions.update("s-1", document -> ((ObjectNode) document).put("late", true));
         assertThatThrownBy(() -> late.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertNextRequestIsOnlyTheListAfter();
+        assertThat(sessions.replica("s-1")).isEmpty();
+    }
+
+    @Test
+    void closingEndsThePendingHandoffWithTheSupersededDoneAndLeavesNothingOfTheSessionBehind() throws Exception {
+        openAtVersionOne("s-1", "{}");
+        CompletableFuture<HandoffDone> toDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+
+        CompletableFuture<Long> closed = sessions.closeSession("s-1");
+        JsonNode close = nextRequest("session.close");
+        // the relay tells the owner and the target that the offer ended, then closes
+        HandoffDone superseded = new HandoffDone("s-1", "phone", "phone", "desk", 1, false, HandoffDone.SUPERSEDED);
+        push(1, null, "handoff.done", superseded);
+        push(2, close.path("id").asText(), "state", new State("s-1", 2, "phone", "closed", null, null));
+
+        assertThat(toDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(superseded);
+        assertThat(closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
+        assertThat(sessions.replica("s-1")).isEmpty();
+        assertThat(sessions.sessionsWithHandoffRequests()).isZero();
+    }
+
+    @Test
+    void aSessionClosingEndsTheOfferOfItAndFailsAHandoffRequestStillWaiting() throws Exception {
+        push(1, null, "handoff.offer", new HandoffOffer("s-2", "task", "desk", 4, json("{}"), List.of(), 0L));
+        await(() -> offers.size() == 1, "the offer reaches the listener");
+        push(2, null, "state", new State("s-2", 5, "desk", "closed", null, null));
+        await(() -> sessions.replica("s-2").isEmpty(), "the closed session's replica is dropped");
+        assertThat(sessions.offers()).as("an offer of a closed session cannot be taken").isEmpty();
+
+        // a relay that does not say superseded: the close itself ends the request
+        openAtVersionOne("s-1", "{}");
+        CompletableFuture<HandoffDone> toDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+        push(3, null, "state", new State("s-1", 2, "phone", "closed", null, null));
+        assertThatThrownBy(() -> toDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(sessions.sessionsWithHandoffRequests()).isZero();
+    }
+
+    @Test
+    void aHandoffRequestEndsOnlyWithTheDoneOfItsOwnTargetAndAFailoverAwayEndsItWithAFailure() throws Exception {
+        openAtVersionOne("s-1", "{}");
+        CompletableFuture<HandoffDone> toDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+
+        // the done of an earlier offer, to the laptop, comes late (held in the inbox while offline)
+        push(1, null, "handoff.done", new HandoffDone("s-1", "phone", "phone", "laptop", 1, false, HandoffDone.TIMEOUT));
+        await(() -> dones.size() == 1, "the earlier done reaches the listener");
+        assertThat(toDesk).as("not the outcome of the offer to desk").isNotDone();
+        HandoffDone rejected = new HandoffDone("s-1", "phone", "phone", "desk", 1, false, HandoffDone.REJECTED);
+        push(2, null, "handoff.done", rejected);
+        assertThat(toDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(rejected);
+
+        CompletableFuture<HandoffDone> again = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+        // this device was away past its grace period: the session moved to the laptop, and the pending offer was dropped
+        push(3, null, "handoff.done", new HandoffDone("s-1", "laptop", "phone", "laptop", 2, true, HandoffDone.FAILOVER));
+        assertThatThrownBy(() -> again.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("failed over to laptop");
+        assertThat(replica("s-1").owner()).isEqualTo("laptop");
+        assertThat(sessions.sessionsWithHandoffRequests()).as("no empty waiting lists").isZero();
+    }
+
+    @Test
+    void anAcceptAnsweredAgainIsToldOnceAndDoesNotEndANewerOffer() throws Exception {
+        push(1, null, "handoff.offer", new HandoffOffer("s-2", "task", "desk", 4, json("{'n':4}"), List.of(), 0L));
+        await(() -> offers.size() == 1, "the offer reaches the listener");
+        CompletableFuture<HandoffDone> accepted = sessions.acceptHandoff("s-2");
+        JsonNode accept = nextRequest("handoff.accept");
+        HandoffDone moved = new HandoffDone("s-2", "phone", "desk", "phone", 5, true, HandoffDone.HANDOFF);
+        push(2, accept.path("id").asText(), "handoff.done", moved);
+        assertThat(accepted.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(moved);
+
+        // the session went back to desk, which offers it to this device again
+        HandoffDone back = new HandoffDone("s-2", "desk", "phone", "desk", 6, true, HandoffDone.HANDOFF);
+        push(3, null, "handoff.done", back);
+        push(4, null, "handoff.offer", new HandoffOffer("s-2", "task", "desk", 6, json("{'n':4}"), List.of(), 0L));
+        await(() -> offers.size() == 2, "the new offer reaches the listener");
+        // the answer to the accept sent again (its connection was lost) comes late, straight, without seq
+        reply(accept, "handoff.done", moved);
+        assertNextRequestIsOnlyTheListAfter(); // answered after the late done: that was handled by then
+
+        assertThat(dones).containsExactly(moved, back);
+        assertThat(sessions.offers()).extracting(HandoffOffer::version).containsExactly(6L);
+        assertThat(replica("s-2").snapshot()).extracting(SessionSnapshot::version, SessionSnapshot::owner)
+                .containsExactly(6L, "desk");
+    }
+
+    @Test
+    void anUpdateCompletesOnlyOnceItsReplicaHasTheVersionItMade() throws Exception {
+        openAtVersionOne("s-1", "{'n':0}");
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("n", 1));
+        JsonNode patch = nextRequest("state.patch");
+        CompletableFuture<Long> replicaVersionThen = updated.thenApply(version -> replica("s-1").version());
+
+        // this copy diverged: the ops of the answer do not apply to it, only the whole session mends it
+        push(1, patch.path("id").asText(), "state", new State("s-1", 2, "phone", "open",
+                json("[{'op':'test','path':'/n','value':99},{'op':'replace','path':'/n','value':1}]"), null));
+        JsonNode get = nextRequest("state.get");
+        assertThat(updated).as("the replica is still at version 1").isNotDone();
+        reply(get, "state", new State("s-1", 2, "phone", "open", null, json("{'n':1}")));
+
+        assertThat(updated.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
+        assertThat(replicaVersionThen.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
+    }
+
+    @Test
+    void anAcceptCompletesOnlyOnceItsReplicaHasTheNewOwner() throws Exception {
+        push(1, null, "handoff.offer", new HandoffOffer("s-2", "task", "desk", 4, json("{'n':4}"), List.of(), 0L));
+        await(() -> offers.size() == 1, "the offer reaches the listener");
+        CompletableFuture<HandoffDone> accepted = sessions.acceptHandoff("s-2");
+        JsonNode accept = nextRequest("handoff.accept");
+        CompletableFuture<String> ownerThen = accepted.thenApply(done -> replica("s-2").owner());
+
+        // version 5 waits behind a missing seq, and the answer comes straight (as to an accept sent again)
+        push(3, null, "state", new State("s-2", 5, "desk", "open", json("[{'op':'replace','path':'/n','value':5}]"), null));
+        reply(accept, "handoff.done", new HandoffDone("s-2", "phone", "desk", "phone", 6, true, HandoffDone.HANDOFF));
+        JsonNode get = nextRequest("state.get");
+        assertThat(accepted).as("the replica is still at version 4").isNotDone();
+        reply(get, "state", new State("s-2", 6, "phone", "open", null, json("{'n':5}")));
+
+        assertThat(accepted.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).version()).isEqualTo(6);
+        assertThat(ownerThen.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("phone");
+    }
+
+    @Test
+    void aHandoffRequestCompletesOnlyOnceItsReplicaHasTheNewOwner() throws Exception {
+        openAtVersionOne("s-1", "{'n':1}");
+        CompletableFuture<HandoffDone> toDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+        CompletableFuture<String> ownerThen = toDesk.thenApply(done -> replica("s-1").owner());
+
+        // version 2 was lost with the inbox entries retention removed: the move at 3 is a gap
+        push(1, null, "handoff.done", new HandoffDone("s-1", "desk", "phone", "desk", 3, true, HandoffDone.HANDOFF));
+        JsonNode get = nextRequest("state.get");
+        assertThat(toDesk).as("the replica is still at version 1").isNotDone();
+        reply(get, "state", new State("s-1", 3, "desk", "open", null, json("{'n':2}")));
+
+        assertThat(toDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS).owner()).isEqualTo("desk");
+        assertThat(ownerThen.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("desk");
+    }
+
+    @Test
+    void anUpdateThatTimesOutBeforeItWentOutIsWithdrawnAndNeverSentLater() throws Exception {
+        restart(builder -> builder.sessionTimeout(Duration.ofSeconds(1)));
+        openAtVersionOne("s-1", "{}");
+        connection.close(1011);
+        FakeGateway.Connection next = gateway.nextConnection(WAIT); // not welcomed yet: what the device sends waits
+
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("late", true));
+        assertThatThrownBy(() -> updated.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isExactlyInstanceOf(TimeoutException.class).hasMessageContaining("not sent");
+
+        connection = next;
+        welcome(connection);
+        assertNextRequestIsOnlyTheListAfter();
+        assertThat(replica("s-1").version()).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestThatWentOutAndGotNoAnswerFailsSayingItMayStillTakeEffect() throws Exception {
+        restart(builder -> builder.sessionTimeout(Duration.ofSeconds(2)));
+        openAtVersionOne("s-1", "{}");
+
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("n", 1));
+        nextRequest("state.patch");
+        assertThatThrownBy(() -> updated.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isInstanceOf(OutcomeUnknownException.class).hasMessageContaining("may still take effect");
+
+        CompletableFuture<HandoffDone> toDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+        assertThatThrownBy(() -> toDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .cause().isInstanceOf(OutcomeUnknownException.class);
+        // its done, should the offer still be made, must not be taken for the next request's to the same device
+        CompletableFuture<HandoffDone> nextToDesk = sessions.requestHandoff("s-1", "desk");
+        nextRequest("handoff.request");
+        push(1, null, "handoff.done", new HandoffDone("s-1", "phone", "phone", "desk", 1, false, HandoffDone.TIMEOUT));
+        await(() -> dones.size() == 1, "the done reaches the listener");
+        assertThat(nextToDesk).isNotDone();
+        HandoffDone rejected = new HandoffDone("s-1", "phone", "phone", "desk", 1, false, HandoffDone.REJECTED);
+        push(2, null, "handoff.done", rejected);
+        assertThat(nextToDesk.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(rejected);
+    }
+
+    @Test
+    void finishedCallsLeaveNoDeadlineTimerBehind() throws Exception {
+        openAtVersionOne("s-1", "{'n':0}");
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("n", 1));
+        JsonNode patch = nextRequest("state.patch");
+        push(1, patch.path("id").asText(), "state", new State("s-1", 2, "phone", "open", patch.path("payload").path("ops"), null));
+        assertThat(updated.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
+        CompletableFuture<SessionSnapshot> read = sessions.getState("s-1");
+        reply(nextRequest("state.get"), "state", new State("s-1", 2, "phone", "open", null, json("{'n':1}")));
+        read.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+
+        // each call's timer was cancelled when it completed: none holds its future for the rest of the timeout
+        await(() -> sessions.pendingTimers() == 0, "no timer left of finished calls");
+    }
+
+    @Test
+    void aPatchLargerThanOneFrameFailsAtOnceAsTooLargeAndIsNotSent() throws Exception {
+        openAtVersionOne("s-1", "{}");
+        String big = "x".repeat(WorkSessions.MAX_FRAME_BYTES);
+
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("big", big));
+        assertThatThrownBy(() -> updated.get(1, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(RccsErrorException.class)
+                .extracting(failure -> ((RccsErrorException) failure).code()).isEqualTo("too_large");
+        assertNextRequestIsOnlyTheListAfter();
+        assertThat(replica("s-1").document()).isEqualTo(json("{}"));
+    }
+
+    @Test
+    void afterAWelcomeThatSaysInboxEntriesWereLostEveryReplicaIsReadAnew() throws Exception {
+        openAtVersionOne("s-1", "{'n':1}");
+        openAtVersionOne("s-2", "{'n':1}");
+        connection.close(1011);
+        connection = gateway.nextConnection(WAIT);
+        welcome(connection, 3);
+
+        JsonNode first = nextRequest("state.get");
+        JsonNode second = nextRequest("state.get");
+        assertThat(List.of(first.path("payload").path("session").asText(), second.path("payload").path("session").asText()))
+                .containsExactlyInAnyOrder("s-1", "s-2");
+        for (JsonNode get : List.of(first, second)) {
+            String session = get.path("payload").path("session").asText();
+            reply(get, "state", new State(session, 4, "phone", "open", null, json("{'n':4}")));
+        }
+        assertThat(replica("s-1").awaitVersion(4).get(WAIT.toMillis(), TimeUnit.MILLISECONDS).document()).isEqualTo(json("{'n':4}"));
+        assertThat(replica("s-2").awaitVersion(4).get(WAIT.toMillis(), TimeUnit.MILLISECONDS).document()).isEqualTo(json("{'n':4}"));
+    }
+
+    @Test
+    void aReadThatGetsNoAnswerIsTriedAgainAndAReplicaLeftBehindIsReadAgainAfterAReconnect() throws Exception {
+        restart(builder -> builder.sessionTimeout(Duration.ofMillis(1500)));
+        openAtVersionOne("s-1", "{'n':1}");
+        push(1, null, "state", patchState("s-1", 3, "[{'op':'replace','path':'/n','value':3}]"));
+
+        JsonNode first = nextRequest("state.get");
+        JsonNode second = nextRequest("state.get"); // the first got no answer in its share of the timeout
+        assertThat(second.path("id").asText()).isNotEqualTo(first.path("id").asText());
+        reply(second, "error", new ErrorPayload("not_found", "you have no session 's-1'", false, null)); // no use trying again
+        assertNextRequestIsOnlyTheListAfter();
+        assertThat(replica("s-1").isBehind()).isTrue();
+
+        connection.close(1011);
+        connection = gateway.nextConnection(WAIT);
+        welcome(connection);
+        reply(nextRequest("state.get"), "state", new State("s-1", 3, "phone", "open", null, json("{'n':3}")));
+        assertThat(replica("s-1").awaitVersion(3).get(WAIT.toMillis(), TimeUnit.MILLISECONDS).document())
+                .isEqualTo(json("{'n':3}"));
+    }
+
+    @Test
+    void aRebaseOfAReplicaThatIsBehindReadsTheSessionAtOnce() throws Exception {
+        openAtVersionOne("s-1", "{'n':0}");
+        push(1, null, "state", patchState("s-1", 3, "[{'op':'replace','path':'/n','value':3}]")); // a gap
+        nextRequest("state.get"); // the read that mends it: not answered yet
+
+        CompletableFuture<Long> updated = sessions.update("s-1", document -> ((ObjectNode) document).put("mine", true));
+        reply(nextRequest("state.patch"), "error", conflict("s-1", 3));
+        // the versions in between are not on their way: waiting for them (2 s) would be in vain
+        JsonNode get = nextRequest("state.get", Duration.ofSeconds(1));
+        reply(get, "state", new State("s-1", 3, "desk", "open", null, json("{'n':3}")));
+
+        JsonNode again = nextRequest("state.patch");
+        assertThat(again.path("payload").path("baseVersion").asLong()).isEqualTo(3);
+        push(2, again.path("id").asText(), "state", new State("s-1", 4, "desk", "open", again.path("payload").path("ops"), null));
+        assertThat(updated.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(4);
+        assertThat(replica("s-1").document()).isEqualTo(json("{'n':3,'mine':true}"));
+    }
+
+    @Test
+    void aFrameThatCannotBeUsedDoesNotKeepTheFramesReleasedWithItFromTheReplicas() throws Exception {
+        openAtVersionOne("s-1", "{'n':0}");
+        push(1, null, "state", patchState("s-1", 2, "[{'op':'replace','path':'/n','value':2}]"));
+        push(3, null, "state", patchState("s-1", 3, "[{'op':'replace','path':'/n','value':3}]")); // held: seq 2 is missing
+        push(2, null, "state", FrameCodec.mapper().createObjectNode().put("version", 7)); // no session; releases 2 and 3
+
+        assertThat(replica("s-1").awaitVersion(3).get(WAIT.toMillis(), TimeUnit.MILLISECONDS).document())
+                .isEqualTo(json("{'n':3}"));
+        awaitAck(3);
     }
 
     @Test
@@ -361,19 +663,30 @@ class WorkSessionsTest {
     }
 
     private void welcome(FakeGateway.Connection to) throws Exception {
+        welcome(to, 0);
+    }
+
+    /** Welcomes the connection; {@code missed} > 0: that many inbox entries were lost to retention. */
+    private void welcome(FakeGateway.Connection to, long missed) throws Exception {
         JsonNode hello = to.next(WAIT);
         assertThat(hello.path("type").asText()).isEqualTo("hello");
         to.send("w-" + serverIds.incrementAndGet(), "welcome", hello.path("id").asText(), FrameCodec.mapper().createObjectNode()
                 .put("connectionId", "c").put("deviceId", "phone").put("trusted", true).put("heartbeatSec", 0)
-                .put("resumed", true).put("missed", 0));
+                .put("resumed", missed == 0).put("missed", missed));
         assertThat(device.awaitConnected(WAIT)).isTrue();
     }
 
     /** The next frame the device sends that is not an ack; it must be of this type. */
     private JsonNode nextRequest(String type) throws InterruptedException {
+        return nextRequest(type, WAIT);
+    }
+
+    /** As {@link #nextRequest(String)}, sent within {@code within}. */
+    private JsonNode nextRequest(String type, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         JsonNode sent;
         do {
-            sent = connection.next(WAIT);
+            sent = connection.next(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
         } while (sent.path("type").asText().equals("ack"));
         assertThat(sent.path("type").asText()).as("what the device sent: " + sent).isEqualTo(type);
         return sent;
