@@ -31,6 +31,7 @@ import io.rccs.relay.inbox.InboxRouter;
 import io.rccs.relay.pairing.Pairing;
 import io.rccs.relay.session.Handoffs;
 import io.rccs.relay.session.SessionFrames;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -85,22 +86,28 @@ public class InboundConsumer {
     }
 
     private Uni<Void> inRuns(Context batch, List<Event> events) {
-        Uni<Void> done = Uni.createFrom().voidItem();
+        List<java.util.function.Supplier<Uni<? extends Void>>> runs = new ArrayList<>();
         List<Event> run = new ArrayList<>();
         boolean inboxRun = false;
         for (Event event : events) {
             boolean forInbox = isInboxFrame(event);
             if (!run.isEmpty() && forInbox != inboxRun) {
-                done = done.chain(runOf(batch, List.copyOf(run), inboxRun));
+                runs.add(runOf(batch, List.copyOf(run), inboxRun));
                 run.clear();
             }
             run.add(event);
             inboxRun = forInbox;
         }
         if (!run.isEmpty()) {
-            done = done.chain(runOf(batch, List.copyOf(run), inboxRun));
+            runs.add(runOf(batch, List.copyOf(run), inboxRun));
         }
-        return done;
+        if (runs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        // one run after the other, as a stream: a fold of chain() calls nests one operator per run
+        return Multi.createFrom().iterable(runs)
+                .onItem().transformToUniAndConcatenate(next -> next.get().replaceWith(Boolean.TRUE))
+                .collect().last().replaceWithVoid();
     }
 
     /**

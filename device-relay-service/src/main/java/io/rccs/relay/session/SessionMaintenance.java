@@ -11,6 +11,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.rccs.common.consumption.Failures;
 import io.rccs.relay.RelayConfig;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 
@@ -87,13 +88,10 @@ public class SessionMaintenance {
      * over a version they have).
      */
     Uni<Void> republish() {
-        return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> {
-            Uni<Void> chain = Uni.createFrom().voidItem();
-            for (SessionStore.Unpublished change : found) {
-                chain = chain.chain(() -> events.publish(change.sessionId(), change.event()))
-                        .chain(() -> store.markPublished(change.sessionId(), change.version()));
-            }
-            return chain;
-        });
+        return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
+                : Multi.createFrom().iterable(found)
+                        .onItem().transformToUniAndConcatenate(change -> events.publish(change.sessionId(), change.event())
+                                .chain(() -> store.markPublished(change.sessionId(), change.version())).replaceWith(Boolean.TRUE))
+                        .collect().last().replaceWithVoid());
     }
 }
