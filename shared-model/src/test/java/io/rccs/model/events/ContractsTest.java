@@ -48,6 +48,6 @@ class ContractsTest {
                 .collect(Collectors.toSet());
         assertThat(deployed).containsExactlyInAnyOrder(Topics.FRAMES_IN, Topics.DELIVERIES, Topics.DEVICE_EVENTS,
                 Topics.COMMAND_EVENTS, Topics.DEAD_LETTERS, Topics.COMMANDS_IN, Topics.COMMANDS_SUBMIT,
-                Topics.COMMAND_DEAD_LETTERS);
+                Topics.COMMAND_DEAD_LETTERS, Topics.SESSION_EVENTS);
     }
 }
