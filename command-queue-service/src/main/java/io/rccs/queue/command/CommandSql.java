@@ -65,7 +65,7 @@ final class CommandSql {
             + " WHERE session_id = $1 AND status IN ('QUEUED', 'DISPATCHED')" + DELIVERY_ORDER + " FOR UPDATE";
     // a session's new owner is online: what is queued for it there, in batches like a flush
     private static final String LOCK_QUEUED_OF_SESSION = "SELECT " + COLUMNS + " FROM queue.command"
-            + " WHERE session_id = $1 AND target_device = $2 AND status = 'QUEUED'"
+            + " WHERE session_id = $1 AND target_device = $2 AND user_id = $7 AND status = 'QUEUED'"
             + " AND ($4::int IS NULL OR (-priority::int, created_at, command_id) > (-$4::int, $5, $6))"
             + DELIVERY_ORDER + " LIMIT $3 FOR UPDATE";
     // the scheduler: due rows no other replica holds; a replica never waits for another's rows
@@ -188,10 +188,13 @@ final class CommandSql {
     }
 
     /** The session's commands queued for its owner, locked, in delivery order, after {@code from} if given. */
-    static Uni<List<Command>> lockQueuedOfSession(SqlConnection connection, String sessionId, String owner, int limit, Command from) {
+    static Uni<List<Command>> lockQueuedOfSession(SqlConnection connection, String sessionId, String userId, String owner, int limit,
+            Command from) {
+        // the session's user too: a command another user named the session with is never the owner's
         return connection.preparedQuery(LOCK_QUEUED_OF_SESSION).execute(Tuple.tuple().addString(sessionId).addString(owner)
                 .addInteger(limit).addInteger(from == null ? null : (int) from.priority)
-                .addOffsetDateTime(from == null ? null : time(from.createdAt)).addUUID(from == null ? null : from.commandId))
+                .addOffsetDateTime(from == null ? null : time(from.createdAt)).addUUID(from == null ? null : from.commandId)
+                .addString(userId))
                 .map(CommandSql::all);
     }
 

@@ -497,13 +497,14 @@ public class CommandStore {
      * whose session the queue has not heard of yet.
      */
     private void backInQueue(Work w, Command c, WorkSession session, Instant now) {
-        if (session != null && !session.closed()) {
+        boolean othersSession = session != null && !session.userId().equals(c.userId); // named before the queue knew whose
+        if (session != null && !session.closed() && !othersSession) {
             c.targetDevice = session.ownerDevice();
         }
         w.changed(c);
         w.batch.status(c, null);
-        if (session != null && session.closed()) {
-            c.lastError = SESSION_CLOSED_REASON;
+        if (session != null && (session.closed() || othersSession)) {
+            c.lastError = othersSession ? NO_SUCH_SESSION_REASON : SESSION_CLOSED_REASON;
             lifecycle.finish(c, CommandStatus.CANCELLED, now);
             w.batch.status(c, null);
         }
@@ -534,7 +535,8 @@ public class CommandStore {
     // --------------------------------------------------------------------------- session events
 
     /** What a session event changed: the session as it is now, and how many commands it re-targeted. */
-    private record SessionChange(WorkSession session, int retargeted) {
+    /** What an event did: the session after it, the commands it moved, and whether to dispatch to the owner after the commit. */
+    private record SessionChange(WorkSession session, int retargeted, boolean dispatch) {
     }
 
     /**
@@ -551,14 +553,16 @@ public class CommandStore {
         return transaction(w -> sessions.lockForEvent(w.connection, event.sessionId()).chain(before -> {
             WorkSession after = SessionDirectory.apply(before, event);
             if (after == null) {
-                return Uni.createFrom().item(new SessionChange(before, 0)); // a duplicate, or older than what we have
+                // a duplicate, or older than what we have; should it be the same event handled again after its
+                // commit, the dispatch that followed it may not have run: tried again below
+                return Uni.createFrom().item(new SessionChange(before, 0, before != null && !before.closed()));
             }
             boolean commandsConcerned = before == null || after.closed() != before.closed()
                     || !after.ownerDevice().equals(before.ownerDevice());
             return sessions.save(w.connection, before, after).chain(() -> commandsConcerned
-                    ? followSession(w, after).map(retargeted -> new SessionChange(after, retargeted))
-                    : Uni.createFrom().item(new SessionChange(after, 0)));
-        })).chain(change -> change.retargeted() == 0 ? Uni.createFrom().item(0)
+                    ? followSession(w, after).map(retargeted -> new SessionChange(after, retargeted, retargeted > 0))
+                    : Uni.createFrom().item(new SessionChange(after, 0, false)));
+        })).chain(change -> !change.dispatch() ? Uni.createFrom().item(change.retargeted())
                 : dispatchToOwner(change.session(), null).map(dispatched -> change.retargeted() + dispatched));
     }
 
@@ -598,7 +602,7 @@ public class CommandStore {
             if (owner == null || !owner.online() || !owner.trusted()) {
                 return Uni.createFrom().item(new Flushed(0, null)); // its online event flushes them
             }
-            return CommandSql.lockQueuedOfSession(w.connection, session.sessionId(), owner.deviceId(), config.flushBatch(), from)
+            return CommandSql.lockQueuedOfSession(w.connection, session.sessionId(), session.userId(), owner.deviceId(), config.flushBatch(), from)
                     .map(queued -> {
                         Instant now = Instant.now();
                         for (Command c : queued) {
