@@ -99,7 +99,13 @@ public class DeliverySender {
 
     /** Answers the frame with an {@code error} of this code and message. */
     public Uni<Void> replyError(InboundFrame to, io.rccs.model.protocol.ErrorCode code, String message) {
-        return reply(to, ServerFrames.error(to.frame().id(), code, message));
+        return replyError(to, code, message, null);
+    }
+
+    /** As {@link #replyError(InboundFrame, io.rccs.model.protocol.ErrorCode, String)}, with details (null for none). */
+    public Uni<Void> replyError(InboundFrame to, io.rccs.model.protocol.ErrorCode code, String message,
+            com.fasterxml.jackson.databind.JsonNode details) {
+        return reply(to, ServerFrames.error(to.frame().id(), code, message, details));
     }
 
     /** Hands a delivery to the producer; completes when the broker has acknowledged it. */

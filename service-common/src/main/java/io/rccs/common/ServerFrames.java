@@ -24,6 +24,11 @@ public final class ServerFrames {
     }
 
     public static Frame error(String corr, ErrorCode code, String message) {
-        return of(FrameType.ERROR, corr, ErrorPayload.of(code, message));
+        return error(corr, code, message, null);
+    }
+
+    /** An error with {@code details} for the client (e.g. the current version of a conflict); null for none. */
+    public static Frame error(String corr, ErrorCode code, String message, com.fasterxml.jackson.databind.JsonNode details) {
+        return of(FrameType.ERROR, corr, new ErrorPayload(code.wire(), message, code.retryable(), details));
     }
 }

@@ -534,7 +534,6 @@ public class CommandStore {
 
     // --------------------------------------------------------------------------- session events
 
-    /** What a session event changed: the session as it is now, and how many commands it re-targeted. */
     /** What an event did: the session after it, the commands it moved, and whether to dispatch to the owner after the commit. */
     private record SessionChange(WorkSession session, int retargeted, boolean dispatch) {
     }

@@ -35,6 +35,16 @@ public class DeviceCache {
     public record Known(String deviceId, boolean trusted, String name, String kind, String platform,
             List<String> capabilities, Instant lastSeen) {
 
+        /** The device to prefer for a session (failover): a desktop first, then the most recently seen. */
+        public static final java.util.Comparator<Known> PREFERRED = java.util.Comparator
+                .comparing((Known device) -> !"desktop".equals(device.kind()))
+                .thenComparing(Known::lastSeen, java.util.Comparator.reverseOrder());
+
+        /** Whether it has every capability in {@code requires}. */
+        public boolean canRun(List<String> requires) {
+            return io.rccs.model.protocol.payload.Capabilities.allMet(capabilities, requires);
+        }
+
         public DeviceInfo toInfo(boolean online) {
             return new DeviceInfo(deviceId, name, kind, platform, capabilities, trusted, online ? "online" : "offline",
                     lastSeen.toEpochMilli());

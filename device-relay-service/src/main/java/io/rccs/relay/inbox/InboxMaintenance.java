@@ -18,6 +18,7 @@ import io.rccs.common.consumption.Failures;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.FrameCodec;
+import io.rccs.relay.Periodic;
 import io.rccs.relay.RelayConfig;
 import io.rccs.relay.inbox.InboxStore.Due;
 import io.smallrye.mutiny.Uni;
@@ -63,16 +64,8 @@ public class InboxMaintenance {
     }
 
     void start(@Observes StartupEvent started) {
-        vertx.setPeriodic(config.inbox().redeliverySweep().toMillis(), ignored -> runOnce(sweeping, "redelivery sweep", this::sweep));
-        vertx.setPeriodic(config.inbox().trimInterval().toMillis(), ignored -> runOnce(trimming, "retention trim", this::trim));
-    }
-
-    private static void runOnce(AtomicBoolean running, String what, java.util.function.Supplier<Uni<?>> work) {
-        if (!running.compareAndSet(false, true)) {
-            return; // the previous run is still going
-        }
-        Uni.createFrom().deferred(work).eventually(() -> running.set(false)).subscribe().with(ignored -> {
-        }, failure -> Log.warnf("inbox %s failed (next run retries): %s", what, Failures.describe(failure)));
+        vertx.setPeriodic(config.inbox().redeliverySweep().toMillis(), ignored -> Periodic.runOnce(sweeping, "inbox redelivery sweep", this::sweep));
+        vertx.setPeriodic(config.inbox().trimInterval().toMillis(), ignored -> Periodic.runOnce(trimming, "inbox retention trim", this::trim));
     }
 
     /** Sends again what connected devices have not acknowledged in time. */

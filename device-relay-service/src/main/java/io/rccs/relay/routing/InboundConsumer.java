@@ -2,6 +2,7 @@ package io.rccs.relay.routing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -11,7 +12,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
-import io.rccs.common.ServerFrames;
 import io.rccs.common.TaggedCounters;
 import io.quarkus.logging.Log;
 import io.rccs.common.consumption.Contexts;
@@ -22,7 +22,6 @@ import io.rccs.model.events.ConnectionClosed;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.InboundFrame;
 import io.rccs.model.events.Topics;
-import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.ProtocolException;
 import io.rccs.relay.device.DeviceAdmin;
 import io.rccs.relay.device.DeviceDirectory;
@@ -31,7 +30,6 @@ import io.rccs.relay.inbox.InboxRouter;
 import io.rccs.relay.pairing.Pairing;
 import io.rccs.relay.session.Handoffs;
 import io.rccs.relay.session.SessionFrames;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -86,7 +84,7 @@ public class InboundConsumer {
     }
 
     private Uni<Void> inRuns(Context batch, List<Event> events) {
-        List<java.util.function.Supplier<Uni<? extends Void>>> runs = new ArrayList<>();
+        List<Supplier<Uni<? extends Void>>> runs = new ArrayList<>();
         List<Event> run = new ArrayList<>();
         boolean inboxRun = false;
         for (Event event : events) {
@@ -101,13 +99,7 @@ public class InboundConsumer {
         if (!run.isEmpty()) {
             runs.add(runOf(batch, List.copyOf(run), inboxRun));
         }
-        if (runs.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        // one run after the other, as a stream: a fold of chain() calls nests one operator per run
-        return Multi.createFrom().iterable(runs)
-                .onItem().transformToUniAndConcatenate(next -> next.get().replaceWith(Boolean.TRUE))
-                .collect().last().replaceWithVoid();
+        return Contexts.inSequence(runs, Supplier::get);
     }
 
     /**
@@ -115,7 +107,7 @@ public class InboundConsumer {
      * Should an inbox run fail for good as a whole, its frames go through the inbox one at a time, so
      * that only the one that cannot be stored is dead-lettered.
      */
-    private java.util.function.Supplier<Uni<? extends Void>> runOf(Context batch, List<Event> run, boolean inboxRun) {
+    private Supplier<Uni<? extends Void>> runOf(Context batch, List<Event> run, boolean inboxRun) {
         if (!inboxRun) {
             return () -> Contexts.<Void>on(batch, () -> consumption.inOrderPerKey(CONSUMER, run, this::handle));
         }

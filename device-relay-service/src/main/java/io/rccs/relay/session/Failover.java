@@ -1,8 +1,6 @@
 package io.rccs.relay.session;
 
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +14,6 @@ import io.rccs.common.ServerFrames;
 import io.rccs.model.events.EventTypes;
 import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.FrameType;
-import io.rccs.model.protocol.payload.Capabilities;
 import io.rccs.model.protocol.payload.HandoffDone;
 import io.rccs.relay.RelayConfig;
 import io.rccs.relay.device.DeviceCache;
@@ -83,7 +80,7 @@ public class Failover {
         return devices.of(due.userId()).chain(mine -> {
             List<Known> capable = mine.all().stream()
                     .filter(device -> device.trusted() && !device.deviceId().equals(due.owner()))
-                    .filter(device -> due.requires().stream().allMatch(required -> Capabilities.anyMeets(device.capabilities(), required)))
+                    .filter(device -> device.canRun(due.requires()))
                     .toList();
             List<String> asked = new ArrayList<>(capable.stream().map(Known::deviceId).toList());
             asked.add(due.owner());
@@ -102,9 +99,7 @@ public class Failover {
 
     /** Online capable devices: desktops first, then the most recently active. */
     private static Optional<Known> best(List<Known> capable, Map<String, PresenceEntry> online) {
-        return capable.stream().filter(device -> online.containsKey(device.deviceId()))
-                .min(Comparator.comparing((Known device) -> !"desktop".equals(device.kind()))
-                        .thenComparing(Known::lastSeen, Comparator.nullsLast(Comparator.<Instant>reverseOrder())));
+        return capable.stream().filter(device -> online.containsKey(device.deviceId())).min(Known.PREFERRED);
     }
 
     private Uni<Boolean> moveTo(DueFailover due, String newOwner, UserDevices mine) {

@@ -20,7 +20,6 @@ import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.ProtocolException;
-import io.rccs.model.protocol.payload.Capabilities;
 import io.rccs.model.protocol.payload.HandoffAnswer;
 import io.rccs.model.protocol.payload.HandoffDone;
 import io.rccs.model.protocol.payload.HandoffOffer;
@@ -92,7 +91,7 @@ public class Handoffs {
                             Instant expiresAt = Instant.now().plus(config.handoffTimeout());
                             WorkSession offered = session.withHandoff(handoffId, request.to(), expiresAt);
                             HandoffOffer offer = new HandoffOffer(session.sessionId(), session.name(), session.owner(),
-                                    session.version(), SessionFrames.whole(session, null).payload().get("document"),
+                                    session.version(), SessionFrames.document(session),
                                     session.requires(), expiresAt.toEpochMilli());
                             Entry entry = new Entry(in.userId(), request.to(), SessionChanges.SENDER, "h." + handoffId + ".offer",
                                     ServerFrames.of(FrameType.HANDOFF_OFFER, null, offer));
@@ -101,7 +100,7 @@ public class Handoffs {
                                             null, List.of(entry))))
                                     .map(Optional::of);
                         })))
-                        .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get()) : Uni.createFrom().voidItem())));
+                        .chain(committed -> changes.afterCommit(committed))));
     }
 
     public Uni<Void> accept(InboundFrame in) throws ProtocolException {
@@ -154,7 +153,7 @@ public class Handoffs {
                     }
                     return withdraw(connection, offeredTo(session, in.deviceId()), mine, HandoffDone.REJECTED, in).map(Optional::of);
                 })))
-                .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get()) : Uni.createFrom().voidItem())));
+                .chain(committed -> changes.afterCommit(committed))));
     }
 
     /** Withdraws the offers nobody answered in time, telling the owner and the device offered. */
@@ -175,7 +174,7 @@ public class Handoffs {
                     }
                     return withdraw(connection, session, mine, HandoffDone.TIMEOUT, null).map(Optional::of);
                 })))
-                .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get()) : Uni.createFrom().voidItem());
+                .chain(committed -> changes.afterCommit(committed));
     }
 
     /** Ends a pending offer without a move: the owner and the device offered are told why. */
@@ -188,19 +187,13 @@ public class Handoffs {
 
     /** The handoff.done frames that tell the owner and the device offered that the pending offer ended without a move. */
     static List<Entry> withdrawn(WorkSession session, UserDevices mine, String reason, InboundFrame in) {
-        String key = "h." + session.handoffId() + ".done";
         HandoffDone done = new HandoffDone(session.sessionId(), session.owner(), session.owner(), session.handoffTo(),
                 session.version(), false, reason);
-        List<Entry> entries = new ArrayList<>(2);
-        for (String device : List.of(session.owner(), session.handoffTo())) {
-            if (mine.trusts(device)) {
-                String corr = in != null && device.equals(in.deviceId()) ? in.frame().id() : null;
-                entries.add(new Entry(session.userId(), device, SessionChanges.SENDER, key,
-                        ServerFrames.of(FrameType.HANDOFF_DONE, corr, done)));
-            }
-        }
-        return entries;
+        return SessionChanges.toDevices(session, List.of(session.owner(), session.handoffTo()), mine,
+                "h." + session.handoffId() + ".done", device -> ServerFrames.of(FrameType.HANDOFF_DONE,
+                        in != null && device.equals(in.deviceId()) ? in.frame().id() : null, done));
     }
+
 
     private static WorkSession offeredTo(WorkSession session, String deviceId) {
         if (session.handoffTo() == null || !session.handoffTo().equals(deviceId)) {
@@ -217,11 +210,9 @@ public class Handoffs {
         if (!device.trusted()) {
             throw new SessionRefusal(ErrorCode.NOT_TRUSTED, "device '" + to + "' is not trusted");
         }
-        for (String required : session.requires()) {
-            if (!Capabilities.anyMeets(device.capabilities(), required)) {
-                throw new SessionRefusal(ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' lacks " + required
-                        + ", which session " + session.sessionId() + " requires");
-            }
+        if (!device.canRun(session.requires())) {
+            throw new SessionRefusal(ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' lacks a capability session "
+                    + session.sessionId() + " requires: " + session.requires());
         }
         if (!target.online()) {
             throw new SessionRefusal(ErrorCode.NO_CAPABLE_DEVICE, "device '" + to + "' is not online");

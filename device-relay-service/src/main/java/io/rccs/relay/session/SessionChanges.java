@@ -94,11 +94,20 @@ public class SessionChanges {
      * a few seconds later: at least once, never lost.
      */
     private void publishInBackground(Change change) {
-        events.publish(change.sessionId(), change.event())
-                .chain(() -> store.markPublished(change.sessionId(), change.version()))
+        publishAndMark(change.sessionId(), change.version(), change.event())
                 .subscribe().with(ignored -> {
                 }, failure -> Log.debugf("session %s v%d: event left to the sweep: %s", change.sessionId(), change.version(),
                         Failures.describe(failure)));
+    }
+
+    /** Publishes a logged change's event and marks it published once the broker has it. */
+    Uni<Void> publishAndMark(String sessionId, long version, String event) {
+        return events.publish(sessionId, event).chain(() -> store.markPublished(sessionId, version));
+    }
+
+    /** {@link #afterCommit(Committed)} of a change made now; nothing for one that was made before. */
+    public Uni<Void> afterCommit(java.util.Optional<Committed> committed) {
+        return committed.isPresent() ? afterCommit(committed.get()) : Uni.createFrom().voidItem();
     }
 
     /** The CloudEvent JSON of a change, as it is logged and published. */
@@ -113,10 +122,16 @@ public class SessionChanges {
      * that device; {@code key} makes a change handled twice store its frames once.
      */
     public static List<Entry> toMembers(WorkSession session, UserDevices devices, String key, Function<String, Frame> frameFor) {
-        List<Entry> entries = new ArrayList<>(session.members().size());
-        for (String member : session.members()) {
-            if (devices.trusts(member)) {
-                entries.add(new Entry(session.userId(), member, SENDER, key, frameFor.apply(member)));
+        return toDevices(session, session.members(), devices, key, frameFor);
+    }
+
+    /** As {@link #toMembers}, for the given devices of the session's user. */
+    public static List<Entry> toDevices(WorkSession session, List<String> deviceIds, UserDevices devices, String key,
+            Function<String, Frame> frameFor) {
+        List<Entry> entries = new ArrayList<>(deviceIds.size());
+        for (String deviceId : deviceIds) {
+            if (devices.trusts(deviceId)) {
+                entries.add(new Entry(session.userId(), deviceId, SENDER, key, frameFor.apply(deviceId)));
             }
         }
         return entries;

@@ -28,7 +28,6 @@ import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.ProtocolException;
-import io.rccs.model.protocol.payload.ErrorPayload;
 import io.rccs.model.protocol.payload.HandoffDone;
 import io.rccs.model.protocol.payload.SessionOpen;
 import io.rccs.model.protocol.payload.SessionRef;
@@ -130,7 +129,7 @@ public class SessionFrames {
 
     public Uni<Void> list(InboundFrame in) throws ProtocolException {
         SessionsQuery query = FrameCodec.validPayload(in.frame(), SessionsQuery.class);
-        return handled(in, userOrTrustedDevice(in).chain(mine -> steps.untilDone("session list",
+        return handled(in, userOrTrustedDevice(in).chain(() -> steps.untilDone("session list",
                 () -> store.list(in.userId(), query.includeClosed(), LIST_LIMIT))
                 .chain(found -> deliveries.reply(in, ServerFrames.of(FrameType.SESSIONS, in.frame().id(),
                         new Sessions(found.stream().map(WorkSession::toInfo).toList()))))));
@@ -138,7 +137,7 @@ public class SessionFrames {
 
     public Uni<Void> get(InboundFrame in) throws ProtocolException {
         StateGet get = FrameCodec.validPayload(in.frame(), StateGet.class);
-        return handled(in, userOrTrustedDevice(in).chain(mine -> steps.untilDone("state get",
+        return handled(in, userOrTrustedDevice(in).chain(() -> steps.untilDone("state get",
                 () -> store.find(in.userId(), get.session()))
                 .chain(found -> deliveries.reply(in, whole(existing(found, get.session()), in.frame().id())))));
     }
@@ -149,7 +148,7 @@ public class SessionFrames {
                 connection -> store.lock(connection, in.userId(), ref.session()).chain(found -> {
                     WorkSession session = existing(found, ref.session());
                     if (!session.open()) {
-                        return Uni.createFrom().item(Optional.<Committed>empty()); // closed already (a resend)
+                        return Uni.createFrom().item(new Closed(session, null)); // closed already (a resend)
                     }
                     requireOwner(session, in.deviceId(), "close");
                     // a pending offer ends with the session: its owner and target are told so first
@@ -162,11 +161,14 @@ public class SessionFrames {
                         return changes.record(connection, new Change(updated.sessionId(), updated.version(), "closed",
                                 in.deviceId(), in.frame().id(), SessionChanges.event(EventTypes.SESSION_CLOSED, updated, null, null),
                                 entries));
-                    }).map(Optional::of);
+                    }).map(committed -> new Closed(null, committed));
                 })))
-                .chain(committed -> committed.isPresent() ? changes.afterCommit(committed.get())
-                        : steps.untilDone("session close answer", () -> store.find(in.userId(), ref.session()))
-                                .chain(found -> deliveries.reply(in, whole(existing(found, ref.session()), in.frame().id()))))));
+                .chain(closed -> closed.committed() != null ? changes.afterCommit(closed.committed())
+                        : deliveries.reply(in, whole(closed.earlier(), in.frame().id())))));
+    }
+
+    /** A session.close: its change if it closed the session now, else the session closed before (a resend). */
+    private record Closed(WorkSession earlier, Committed committed) {
     }
 
     public Uni<Void> patch(InboundFrame in) throws ProtocolException {
@@ -290,14 +292,17 @@ public class SessionFrames {
 
     /** The whole session, as {@code state} with its document. */
     static Frame whole(WorkSession session, String corr) {
-        JsonNode document;
+        return ServerFrames.of(FrameType.STATE, corr, new State(session.sessionId(), session.version(), session.owner(),
+                session.status(), null, document(session)));
+    }
+
+    /** The session's document, parsed. */
+    static JsonNode document(WorkSession session) {
         try {
-            document = FrameCodec.mapper().readTree(session.document());
+            return FrameCodec.mapper().readTree(session.document());
         } catch (JsonProcessingException stored) {
             throw new IllegalStateException("session " + session.sessionId() + " holds a document that is not JSON", stored);
         }
-        return ServerFrames.of(FrameType.STATE, corr, new State(session.sessionId(), session.version(), session.owner(),
-                session.status(), null, document));
     }
 
     /** The caller must be a trusted device of the user (a session belongs to devices). */
@@ -315,20 +320,15 @@ public class SessionFrames {
     }
 
     /** The user over REST (reads only), or a trusted device. */
-    private Uni<UserDevices> userOrTrustedDevice(InboundFrame in) {
-        if (in.deviceId() == null) {
-            return steps.untilDone("session devices", () -> devices.of(in.userId()));
-        }
-        return trustedDeviceOf(in);
+    private Uni<Void> userOrTrustedDevice(InboundFrame in) {
+        return in.deviceId() == null ? Uni.createFrom().voidItem() : trustedDeviceOf(in).replaceWithVoid();
     }
 
     /** Answers a refusal with its error; anything else fails the step as it would. */
     Uni<Void> handled(InboundFrame in, Uni<Void> work) {
         return work.onFailure(SessionRefusal.class).recoverWithUni(failure -> {
             SessionRefusal refusal = (SessionRefusal) failure;
-            ErrorPayload error = new ErrorPayload(refusal.code().wire(), refusal.getMessage(), refusal.code().retryable(),
-                    refusal.details());
-            return deliveries.reply(in, ServerFrames.of(FrameType.ERROR, in.frame().id(), error));
+            return deliveries.replyError(in, refusal.code(), refusal.getMessage(), refusal.details());
         });
     }
 }

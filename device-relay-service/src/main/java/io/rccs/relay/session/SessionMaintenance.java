@@ -10,8 +10,9 @@ import jakarta.enterprise.event.Observes;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.rccs.common.consumption.Failures;
+import io.rccs.common.consumption.Contexts;
+import io.rccs.relay.Periodic;
 import io.rccs.relay.RelayConfig;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 
@@ -37,35 +38,27 @@ public class SessionMaintenance {
     private final Handoffs handoffs;
     private final Failover failover;
     private final SessionStore store;
-    private final SessionEventPublisher events;
+    private final SessionChanges changes;
     private final RelayConfig.Sessions config;
     private final Vertx vertx;
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private final AtomicBoolean trimming = new AtomicBoolean();
 
-    public SessionMaintenance(Handoffs handoffs, Failover failover, SessionStore store, SessionEventPublisher events,
+    public SessionMaintenance(Handoffs handoffs, Failover failover, SessionStore store, SessionChanges changes,
             RelayConfig config, Vertx vertx) {
         this.handoffs = handoffs;
         this.failover = failover;
         this.store = store;
-        this.events = events;
+        this.changes = changes;
         this.config = config.sessions();
         this.vertx = vertx;
     }
 
     void start(@Observes StartupEvent started) {
-        vertx.setPeriodic(config.sweepInterval().toMillis(), ignored -> runOnce(sweeping, "sweep", this::sweep));
-        vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), ignored -> runOnce(trimming, "change-log trim",
+        vertx.setPeriodic(config.sweepInterval().toMillis(), ignored -> Periodic.runOnce(sweeping, "session sweep", this::sweep));
+        vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), ignored -> Periodic.runOnce(trimming, "session change-log trim",
                 () -> store.trimChanges(config.changeRetention(), TRIM_CHUNK)
                         .chain(() -> store.purgeClosed(config.closedRetention(), TRIM_CHUNK))));
-    }
-
-    private static void runOnce(AtomicBoolean running, String what, Supplier<Uni<?>> work) {
-        if (!running.compareAndSet(false, true)) {
-            return;
-        }
-        Uni.createFrom().deferred(work).eventually(() -> running.set(false)).subscribe().with(ignored -> {
-        }, failure -> Log.warnf("session %s failed (the next run retries): %s", what, Failures.describe(failure)));
     }
 
     /** Each kind of work on its own: one that fails (and is tried again next run) does not hold up the others. */
@@ -88,10 +81,7 @@ public class SessionMaintenance {
      * over a version they have).
      */
     Uni<Void> republish() {
-        return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
-                : Multi.createFrom().iterable(found)
-                        .onItem().transformToUniAndConcatenate(change -> events.publish(change.sessionId(), change.event())
-                                .chain(() -> store.markPublished(change.sessionId(), change.version())).replaceWith(Boolean.TRUE))
-                        .collect().last().replaceWithVoid());
+        return store.unpublished(REPUBLISH_AFTER, REPUBLISH_BATCH).chain(found -> Contexts.inSequence(found,
+                change -> changes.publishAndMark(change.sessionId(), change.version(), change.event())));
     }
 }

@@ -42,7 +42,7 @@ public class SessionStore {
     }
 
     /** A session whose owner has been gone for its grace period, claimed for a failover attempt. */
-    public record DueFailover(String sessionId, String userId, String owner, long version, List<String> requires) {
+    public record DueFailover(String sessionId, String userId, String owner, List<String> requires) {
     }
 
     /** A handoff nobody answered in time. */
@@ -262,11 +262,11 @@ public class SessionStore {
                          WHERE failover_at <= now() AND status = 'open'
                          ORDER BY failover_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
                  WHERE s.session_id = due.session_id
-                RETURNING s.session_id, s.user_id, s.owner_device, s.version, s.requires""")
+                RETURNING s.session_id, s.user_id, s.owner_device, s.requires""")
                 .execute(Tuple.of(recheck.toMillis() / 1000.0, limit)).map(rows -> {
                     List<DueFailover> due = new ArrayList<>();
                     rows.forEach(row -> due.add(new DueFailover(row.getString(0), row.getString(1), row.getString(2),
-                            row.getLong(3), Arrays.asList(row.getArrayOfStrings(4)))));
+                            Arrays.asList(row.getArrayOfStrings(3)))));
                     return due;
                 }));
     }

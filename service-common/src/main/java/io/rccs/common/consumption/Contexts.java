@@ -32,4 +32,15 @@ public final class Contexts {
                     step.subscribe().with(emitter::complete, emitter::fail);
                 })));
     }
+
+    /**
+     * Runs {@code step} for each item, one after the other (the next starts when the one before
+     * completed), failing at the first failure. A stream rather than a fold of {@code chain()} calls:
+     * a fold nests one operator per item, and hundreds of items overflow the stack when subscribed.
+     */
+    public static <T> Uni<Void> inSequence(java.util.List<T> items, java.util.function.Function<T, Uni<?>> step) {
+        return io.smallrye.mutiny.Multi.createFrom().iterable(items)
+                .onItem().transformToUniAndConcatenate(item -> step.apply(item).replaceWith(Boolean.TRUE))
+                .collect().last().replaceWithVoid();
+    }
 }

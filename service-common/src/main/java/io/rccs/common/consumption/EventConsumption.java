@@ -18,7 +18,6 @@ import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.rccs.model.events.CloudEvent;
 import io.rccs.model.events.Topics;
 import io.smallrye.common.vertx.VertxContext;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -129,14 +128,8 @@ public class EventConsumption {
         List<Uni<Void>> keys = new ArrayList<>(byKey.size());
         for (List<Event> ofKey : byKey.values()) {
             Context own = ownContext(batchContext);
-            // one after the other, each starting on the key's context whichever thread finished the one
-            // before; a stream, not a fold of chain() calls: a key with hundreds of events in one batch
-            // would otherwise nest as many operators and overflow the stack when subscribed
-            Uni<Void> inOrder = Multi.createFrom().iterable(ofKey)
-                    .onItem().transformToUniAndConcatenate(event -> Contexts.<Void>on(own, () -> handle(consumer, event, handler))
-                            .replaceWith(Boolean.TRUE))
-                    .collect().last().replaceWithVoid();
-            keys.add(inOrder);
+            // one after the other, each starting on the key's context whichever thread finished the one before
+            keys.add(Contexts.inSequence(ofKey, event -> Contexts.<Void>on(own, () -> handle(consumer, event, handler))));
         }
         return keys.size() == 1 ? keys.get(0)
                 : Uni.join().all(keys).usingConcurrencyOf(KEY_CONCURRENCY).andFailFast().replaceWithVoid();
