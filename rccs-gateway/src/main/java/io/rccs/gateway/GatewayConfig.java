@@ -55,4 +55,30 @@ public interface GatewayConfig {
     /** How long a REST request waits for the owning service's answer before it is 503. */
     @WithDefault("10s")
     Duration restTimeout();
+
+    /**
+     * Frames that may wait to be written to one connection. A reader that keeps more than this
+     * waiting for longer than {@link #slowReaderTimeout()}, or twice this at any time, is closed with
+     * 4413: what it missed stays in its inbox for its next connection.
+     */
+    @WithDefault("1000")
+    int maxPendingWrites();
+
+    /** How long a connection may keep more than {@link #maxPendingWrites()} frames waiting. */
+    @WithDefault("10s")
+    Duration slowReaderTimeout();
+
+    /**
+     * On SIGTERM: how long the gateway waits for its clients to leave after telling them to
+     * {@code reconnect}, before it closes the rest with 1001 and stops.
+     */
+    @WithDefault("10s")
+    Duration drainTimeout();
+
+    /**
+     * How long before its token's expiry a connection without a refreshed token is closed with 4401:
+     * ahead of the framework's own close at the expiry (1008), so the client always sees 4401.
+     */
+    @WithDefault("1s")
+    Duration tokenExpiryMargin();
 }

@@ -9,23 +9,27 @@ import io.quarkus.logging.Log;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.quarkus.websockets.next.WebSocketSecurity;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.TaggedCounters;
 import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
-import io.rccs.gateway.presence.PresenceWriter;
 import io.rccs.gateway.routing.InboundPublisher;
 import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameCodec;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.ProtocolException;
+import io.rccs.model.protocol.payload.AuthRefresh;
+import io.rccs.model.protocol.payload.AuthRefreshed;
 import io.rccs.model.protocol.payload.Hello;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * {@code GET /v1/connect}: the one WebSocket endpoint of RCCS. The upgrade is authenticated by the
@@ -38,7 +42,8 @@ public class ConnectEndpoint {
 
     private final SecurityIdentity identity;
     private final LocalConnections connections;
-    private final PresenceWriter presence;
+    private final ConnectionEnds ends;
+    private final WebSocketSecurity security;
     private final InboundPublisher publisher;
     private final FrameSender sender;
     private final GatewayConfig config;
@@ -51,13 +56,14 @@ public class ConnectEndpoint {
     /** What a pending device may send besides hello and ping: it can only pair (SPEC 3.4). */
     static final Set<FrameType> PENDING_MAY_SEND = EnumSet.of(FrameType.PAIR_CLAIM);
 
-    public ConnectEndpoint(SecurityIdentity identity, LocalConnections connections, PresenceWriter presence,
-            InboundPublisher publisher, FrameSender sender, GatewayConfig config,
+    public ConnectEndpoint(SecurityIdentity identity, LocalConnections connections, ConnectionEnds ends,
+            WebSocketSecurity security, InboundPublisher publisher, FrameSender sender, GatewayConfig config,
             MeterRegistry metrics, Vertx vertx, HelloVerdicts verdicts) {
         this.verdicts = verdicts;
         this.identity = identity;
         this.connections = connections;
-        this.presence = presence;
+        this.ends = ends;
+        this.security = security;
         this.publisher = publisher;
         this.sender = sender;
         this.config = config;
@@ -78,16 +84,33 @@ public class ConnectEndpoint {
                     "more than " + config.maxConnectionsPerUser() + " connections of this user on this gateway");
             return;
         }
-        long expiryTimer = -1;
-        Long expiresAt = identity.getAttribute("quarkus.identity.expire-time");
-        if (expiresAt != null) {
-            long delay = Math.max(1, expiresAt * 1000 - System.currentTimeMillis());
-            expiryTimer = vertx.setTimer(delay, ignored -> sender.close(connection, CloseCodes.TOKEN_EXPIRED, "token expired"));
-        }
-        connection.timers(-1, expiryTimer);
+        connection.timers(-1, expiryTimer(connection, identity.getAttribute(IDENTITY_EXPIRES_AT)));
         verdicts.restartHelloTimer(connection);
         metrics.counter("rccs_connections_opened_total").increment();
         Log.debugf("connection %s opened by %s", socket.id(), connection.userId());
+    }
+
+    /** Epoch seconds at which the connection's token expires (set by Quarkus on the identity). */
+    static final String IDENTITY_EXPIRES_AT = "quarkus.identity.expire-time";
+
+    /**
+     * Closes the connection with 4401 a margin before its token expires: Quarkus closes it at the
+     * expiry itself, with 1008, and the client must see the code SPEC 3 promises.
+     */
+    private long expiryTimer(DeviceConnection connection, Long expiresAt) {
+        if (expiresAt == null) {
+            return -1;
+        }
+        long delay = Math.max(1, expiresAt * 1000 - System.currentTimeMillis() - config.tokenExpiryMargin().toMillis());
+        return vertx.setTimer(delay, ignored -> sender.close(connection, CloseCodes.TOKEN_EXPIRED, "token expired"));
+    }
+
+    @OnPongMessage
+    public void onPong(Buffer data, WebSocketConnection socket) {
+        DeviceConnection connection = connections.byConnectionId(socket.id());
+        if (connection != null) {
+            connection.heard(System.nanoTime());
+        }
     }
 
     @OnTextMessage
@@ -96,6 +119,7 @@ public class ConnectEndpoint {
         if (connection == null) {
             return Uni.createFrom().voidItem();
         }
+        connection.heard(System.nanoTime());
         if (!connection.rateLimiter().tryAcquire(System.nanoTime())) {
             return violation(connection, null, ErrorCode.RATE_LIMITED, "more than " + config.rateLimitPerSecond() + " frames/s");
         }
@@ -118,6 +142,9 @@ public class ConnectEndpoint {
             sender.send(connection, ServerFrames.of(FrameType.PONG, frame.id(), null));
             return Uni.createFrom().voidItem();
         }
+        if (frame.is(FrameType.AUTH_REFRESH)) {
+            return refresh(connection, frame);
+        }
         if (connection.awaitingWelcome()) {
             // until the relay has checked the device's credential, nothing may go out in its name
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE, "wait for the welcome, then send it again");
@@ -128,6 +155,36 @@ public class ConnectEndpoint {
             return Uni.createFrom().voidItem();
         }
         return publish(connection, frame);
+    }
+
+    /**
+     * {@code auth.refresh}: Quarkus authenticates the new token and makes it the connection's identity
+     * only if it names the same user (otherwise the old identity stays); the connection then lives
+     * until the new token's expiry. The device stays the one this connection said hello as.
+     */
+    private Uni<Void> refresh(DeviceConnection connection, Frame frame) {
+        AuthRefresh refresh;
+        try {
+            refresh = FrameCodec.payload(frame, AuthRefresh.class);
+        } catch (ProtocolException e) {
+            return violation(connection, frame.id(), e.code(), e.getMessage());
+        }
+        return Uni.createFrom().completionStage(() -> security.updateSecurityIdentity(refresh.token()))
+                .onItem().invoke(refreshed -> {
+                    Long expiresAt = refreshed.getAttribute(IDENTITY_EXPIRES_AT);
+                    vertx.cancelTimer(connection.expiryTimer());
+                    connection.timers(connection.helloTimer(), expiryTimer(connection, expiresAt));
+                    connection.roles(List.copyOf(refreshed.getRoles()));
+                    sender.send(connection, ServerFrames.of(FrameType.AUTH_OK, frame.id(),
+                            new AuthRefreshed(expiresAt == null ? 0 : expiresAt)));
+                })
+                .onFailure().invoke(failure -> {
+                    Log.debugf("auth.refresh of %s refused: %s", connection.connectionId(), failure.getClass().getSimpleName());
+                    sender.error(connection, frame.id(), ErrorCode.FORBIDDEN,
+                            "the token was refused: it must be a valid token of this connection's user");
+                })
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
     }
 
     /**
@@ -204,22 +261,6 @@ public class ConnectEndpoint {
         if (connection == null) {
             return Uni.createFrom().voidItem();
         }
-        vertx.cancelTimer(connection.helloTimer());
-        vertx.cancelTimer(connection.expiryTimer());
-        boolean wasCurrent = connections.closed(connection);
-        // a hello waiting for its answer counts: the relay has it and may have welcomed the device (and
-        // announced it online) already, so it must learn of the close; only the current connection's
-        // presence is removed (one waiting for its welcome has none)
-        if (!connection.saidHello()) {
-            return Uni.createFrom().voidItem();
-        }
-        int code = socket.closeReason() == null ? 1006 : socket.closeReason().getCode();
-        Uni<Void> removed = wasCurrent ? presence.offline(connection) : Uni.createFrom().voidItem();
-        return removed
-                .chain(() -> publisher.closed(connection, code))
-                .onFailure().recoverWithItem(failure -> {
-                    Log.warnf("close of %s not fully recorded: %s", connection.connectionId(), failure.getMessage());
-                    return null;
-                });
+        return ends.ended(connection, socket.closeReason() == null ? 1006 : socket.closeReason().getCode());
     }
 }

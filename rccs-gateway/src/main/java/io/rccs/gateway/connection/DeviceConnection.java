@@ -1,6 +1,7 @@
 package io.rccs.gateway.connection;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -9,8 +10,15 @@ public final class DeviceConnection {
 
     private final WebSocketConnection socket;
     private final String userId;
-    private final List<String> roles;
+    /** Replaced by a refreshed token's roles ({@code auth.refresh}); the user never changes. */
+    private volatile List<String> roles;
     private final RateLimiter rateLimiter;
+    /** When anything (a frame, a pong) last came from the peer, System.nanoTime(). */
+    private volatile long lastHeard;
+    /** Frames handed to the socket and not yet written. */
+    private final AtomicInteger pendingWrites = new AtomicInteger();
+    /** Since when more than the allowed frames wait to be written (nanoTime), 0 when not. */
+    private volatile long slowSince;
     private volatile String deviceId;
     private volatile long onlineSince;
     private volatile boolean welcomed;
@@ -32,6 +40,7 @@ public final class DeviceConnection {
         this.userId = userId;
         this.roles = roles;
         this.rateLimiter = rateLimiter;
+        this.lastHeard = System.nanoTime();
     }
 
     public WebSocketConnection socket() {
@@ -48,6 +57,31 @@ public final class DeviceConnection {
 
     public List<String> roles() {
         return roles;
+    }
+
+    void roles(List<String> refreshed) {
+        this.roles = refreshed;
+    }
+
+    /** Something came from the peer: it is alive. */
+    void heard(long nanoTime) {
+        lastHeard = nanoTime;
+    }
+
+    long lastHeard() {
+        return lastHeard;
+    }
+
+    AtomicInteger pendingWrites() {
+        return pendingWrites;
+    }
+
+    long slowSince() {
+        return slowSince;
+    }
+
+    void slowSince(long nanoTime) {
+        slowSince = nanoTime;
     }
 
     /** The device this connection said hello as, or null before hello. */

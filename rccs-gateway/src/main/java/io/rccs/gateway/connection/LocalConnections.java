@@ -60,12 +60,29 @@ public class LocalConnections {
         return previous == connection ? null : previous;
     }
 
-    /** Forgets a closed connection; true when it was still the device's current one. */
-    synchronized boolean closed(DeviceConnection connection) {
-        if (byConnectionId.remove(connection.connectionId()) != null) {
-            perUser.computeIfPresent(connection.userId(), (user, count) -> count <= 1 ? null : count - 1);
+    /** What forgetting a connection found. */
+    enum End {
+        /** It was forgotten before (its end is being or was recorded). */
+        ALREADY,
+        /** Forgotten now; it was not (or no longer) its device's current connection. */
+        ENDED,
+        /** Forgotten now, and it was its device's current connection. */
+        ENDED_CURRENT
+    }
+
+    /** Forgets a closed connection, once: a second call (a dead peer's late close) finds it gone. */
+    synchronized End closed(DeviceConnection connection) {
+        if (byConnectionId.remove(connection.connectionId()) == null) {
+            return End.ALREADY;
         }
-        return connection.saidHello() && byDevice.remove(key(connection.userId(), connection.deviceId()), connection);
+        perUser.computeIfPresent(connection.userId(), (user, count) -> count <= 1 ? null : count - 1);
+        return connection.saidHello() && byDevice.remove(key(connection.userId(), connection.deviceId()), connection)
+                ? End.ENDED_CURRENT : End.ENDED;
+    }
+
+    /** Every open connection, bound to a device or not yet. */
+    public Collection<DeviceConnection> all() {
+        return byConnectionId.values();
     }
 
     public Collection<DeviceConnection> devices() {

@@ -1,9 +1,14 @@
 package io.rccs.gateway.presence;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -13,8 +18,13 @@ import io.rccs.gateway.GatewayConfig;
 import io.rccs.gateway.connection.DeviceConnection;
 import io.rccs.gateway.connection.LocalConnections;
 import io.rccs.model.presence.PresenceEntry;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Keeps this instance's devices in Redis presence. Each entry expires after two heartbeat
@@ -27,9 +37,9 @@ public class PresenceWriter {
 
     // returns the entry it replaces (maybe another gateway's connection of the same device)
     private static final String ONLINE = """
-            local previous = redis.call('HMGET', KEYS[1], 'userId', 'deviceId', 'connectionId', 'gateway', 'since')
+            local previous = redis.call('HMGET', KEYS[1], 'userId', 'deviceId', 'connectionId', 'gateway', 'since', 'epoch')
             redis.call('HSET', KEYS[1], 'userId', ARGV[1], 'deviceId', ARGV[2], 'connectionId', ARGV[3],
-                       'gateway', ARGV[4], 'since', ARGV[5])
+                       'gateway', ARGV[4], 'since', ARGV[5], 'epoch', ARGV[7])
             redis.call('PEXPIRE', KEYS[1], ARGV[6])
             return previous""";
 
@@ -40,9 +50,12 @@ public class PresenceWriter {
               return 0
             end
             redis.call('HSET', KEYS[1], 'userId', ARGV[1], 'deviceId', ARGV[2], 'connectionId', ARGV[3],
-                       'gateway', ARGV[4], 'since', ARGV[5])
+                       'gateway', ARGV[4], 'since', ARGV[5], 'epoch', ARGV[7])
             redis.call('PEXPIRE', KEYS[1], ARGV[6])
             return 1""";
+
+    /** Entries refreshed in one round trip (a pipeline of scripts). */
+    static final int REFRESH_BATCH = 500;
 
     // remove only if the entry is still this connection's (a newer connection of the device may own it
     // now); a short tombstone in its place keeps a refresh already on its way from bringing it back
@@ -58,14 +71,29 @@ public class PresenceWriter {
     private final ReactiveRedisDataSource redis;
     private final LocalConnections connections;
     private final GatewayConfig config;
+    private final GatewayLease lease;
+    private final Vertx vertx;
     private final Duration ttl;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
 
-    public PresenceWriter(ReactiveRedisDataSource redis, LocalConnections connections, GatewayConfig config, Vertx vertx) {
+    public PresenceWriter(ReactiveRedisDataSource redis, LocalConnections connections, GatewayConfig config, GatewayLease lease,
+            Vertx vertx) {
         this.redis = redis;
         this.connections = connections;
         this.config = config;
+        this.lease = lease;
+        this.vertx = vertx;
         this.ttl = config.heartbeat().multipliedBy(2);
-        vertx.setPeriodic(ttl.toMillis() / 3, ignored -> refreshAll());
+    }
+
+    /**
+     * Takes this gateway's index, then keeps it and every entry alive: every third of a heartbeat
+     * interval the lease, then all entries in pipelined batches (one round trip per
+     * {@value #REFRESH_BATCH} connections, not one per connection).
+     */
+    void start(@Observes @Priority(1) StartupEvent started) {
+        lease.acquire();
+        vertx.setPeriodic(config.heartbeat().toMillis() / 3, ignored -> refreshAll());
     }
 
     /** Writes the device's entry and returns the one it replaced (maybe on another gateway). */
@@ -79,16 +107,42 @@ public class PresenceWriter {
                 .replaceWithVoid();
     }
 
-    private Uni<io.vertx.mutiny.redis.client.Response> write(String script, DeviceConnection connection) {
-        return redis.execute("EVAL", script, "1", PresenceEntry.key(connection.userId(), connection.deviceId()),
+    private Uni<Response> write(String script, DeviceConnection connection) {
+        return redis.execute("EVAL", script(script, connection).toArray(String[]::new));
+    }
+
+    private List<String> script(String script, DeviceConnection connection) {
+        return List.of(script, "1", PresenceEntry.key(connection.userId(), connection.deviceId()),
                 connection.userId(), connection.deviceId(), connection.connectionId(), Integer.toString(config.instance()),
-                Long.toString(connection.onlineSince()), Long.toString(ttl.toMillis()));
+                Long.toString(connection.onlineSince()), Long.toString(ttl.toMillis()), lease.epoch());
     }
 
     private void refreshAll() {
-        for (DeviceConnection connection : connections.devices()) {
-            write(REFRESH, connection).subscribe().with(ignored -> {
-            }, failure -> Log.debugf("presence refresh of %s failed: %s", connection.connectionId(), Failures.describe(failure)));
+        if (!refreshing.compareAndSet(false, true)) {
+            return; // the previous round is still on its way (Redis is slow or away)
         }
+        List<DeviceConnection> all = new ArrayList<>(connections.devices());
+        lease.refresh().onFailure().recoverWithItem(false)
+                .chain(() -> Multi.createFrom().range(0, (all.size() + REFRESH_BATCH - 1) / REFRESH_BATCH)
+                        .onItem().transformToUniAndConcatenate(batch -> refreshBatch(all.subList(batch * REFRESH_BATCH,
+                                Math.min(all.size(), (batch + 1) * REFRESH_BATCH))))
+                        .collect().last())
+                .onTermination().invoke(() -> refreshing.set(false))
+                .subscribe().with(ignored -> {
+                }, failure -> Log.debugf("presence refresh failed: %s", Failures.describe(failure)));
+    }
+
+    private Uni<Void> refreshBatch(List<DeviceConnection> batch) {
+        List<Request> requests = new ArrayList<>(batch.size());
+        for (DeviceConnection connection : batch) {
+            Request request = Request.cmd(Command.EVAL);
+            script(REFRESH, connection).forEach(request::arg);
+            requests.add(request);
+        }
+        return redis.getRedis().batch(requests)
+                .onFailure().invoke(failure -> Log.debugf("presence refresh of %d entries failed: %s", batch.size(),
+                        Failures.describe(failure)))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
     }
 }

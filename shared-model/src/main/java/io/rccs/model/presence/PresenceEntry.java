@@ -7,8 +7,10 @@ package io.rccs.model.presence;
  *
  * @param gateway the index of the gateway instance holding the connection = its partition of
  *                {@link io.rccs.model.events.Topics#DELIVERIES}
+ * @param epoch   the run of that gateway ({@link GatewayRuns}): an entry whose run is not the live run
+ *                of its gateway belongs to a gateway that died, and counts as offline
  */
-public record PresenceEntry(String userId, String deviceId, String connectionId, int gateway, long since) {
+public record PresenceEntry(String userId, String deviceId, String connectionId, int gateway, long since, String epoch) {
 
     public static final String KEY_PREFIX = "rccs:presence:";
 

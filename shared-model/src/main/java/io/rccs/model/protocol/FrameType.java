@@ -38,6 +38,8 @@ public enum FrameType {
     COMMANDS_QUERY("commands.query", Direction.CLIENT, CommandsQuery.class),
     /** REST only ({@code /v1/admin/dead-letters}, role {@code rccs-admin}): the gateway refuses it on a socket. */
     DEAD_LETTERS_ADMIN("deadletters.admin", Direction.REST, DeadLetterAdmin.class),
+    /** A newer token for the same user (SPEC 3): the socket outlives the first token's expiry. */
+    AUTH_REFRESH("auth.refresh", Direction.CLIENT, AuthRefresh.class),
     PING("ping", Direction.CLIENT, null),
     // server -> client
     WELCOME("welcome", Direction.SERVER, Welcome.class),
@@ -55,6 +57,8 @@ public enum FrameType {
     HANDOFF_DONE("handoff.done", Direction.SERVER, HandoffDone.class),
     ERROR("error", Direction.SERVER, ErrorPayload.class),
     PONG("pong", Direction.SERVER, null),
+    /** The answer to {@code auth.refresh}: the new token is the connection's identity now. */
+    AUTH_OK("auth.ok", Direction.SERVER, AuthRefreshed.class),
     RECONNECT("reconnect", Direction.SERVER, Reconnect.class);
 
     /** Who may send a frame of this type. */
