@@ -2,11 +2,13 @@ package io.rccs.client;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +29,8 @@ import io.rccs.model.protocol.ErrorCode;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameType;
 import io.rccs.model.protocol.payload.Ack;
+import io.rccs.model.protocol.payload.AuthRefresh;
+import io.rccs.model.protocol.payload.AuthRefreshed;
 import io.rccs.model.protocol.payload.ErrorPayload;
 import io.rccs.model.protocol.payload.Hello;
 import io.rccs.model.protocol.payload.PairClaim;
@@ -43,9 +48,16 @@ import io.rccs.model.protocol.payload.Welcome;
  * once, in {@code seq} order (SPEC 3.2, 3.3). Build one with {@link #builder}.
  *
  * <ul>
- *   <li>Connects to the gateways in turn (the next one after every failure or lost connection),
- *       with exponential backoff and jitter capped at {@link Builder#maxBackoff}, and a fresh
- *       token from the supplier for every attempt.</li>
+ *   <li>Connects to the gateways in turn (the next one after every failure, lost connection or
+ *       {@code reconnect} frame), with exponential backoff and jitter capped at
+ *       {@link Builder#maxBackoff}. A gateway that drains sends {@code reconnect {afterMs}}: the
+ *       device stops sending there, acknowledges what it handed over, and leaves after
+ *       {@code afterMs} plus a little jitter (5 s at most), resuming elsewhere as after any drop.</li>
+ *   <li>Keeps its token alive: a connection is opened with the current token while it is valid for
+ *       longer than the renewal margin, else with a new one from the supplier. Before the current
+ *       token expires, the device sends a new one from the supplier in {@code auth.refresh}
+ *       ({@link #refreshToken} does it by hand); when that fails, it reconnects with a new token
+ *       before the old one runs out.</li>
  *   <li>Says {@code hello} with {@code resume.lastSeq} once it has one (from
  *       {@link Builder#resumeFrom} or from what it handed over), and keeps the {@link Welcome}.
  *       When the server says inbox entries were lost to retention ({@code resumed=false, missed=n})
@@ -88,12 +100,21 @@ public final class RccsDevice implements AutoCloseable {
     public static final int NORMAL_CLOSURE = 1000;
     /** Close code: the device was revoked; its credential is void. */
     public static final int REVOKED = 4403;
+    /** Close code: the connection's token expired (no {@code auth.refresh} came in time). */
+    public static final int TOKEN_EXPIRED = 4401;
 
     private static final System.Logger LOG = System.getLogger(RccsDevice.class.getName());
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(8);
     private static final Duration RETRY_BACKOFF_BASE = Duration.ofMillis(200);
     private static final Duration RECONNECT_BACKOFF_BASE = Duration.ofMillis(100);
     private static final int REMEMBERED_SENT_FRAMES = 2_000;
+    /**
+     * The longest a draining gateway is stayed on, whatever {@code afterMs} it asks for: well within
+     * its default drain timeout of 10 s, after which it closes everyone at once.
+     */
+    static final Duration MAX_DRAIN_WAIT = Duration.ofSeconds(5);
+    /** How soon an automatic token refresh that found no newer token is tried again, at most. */
+    private static final Duration REFRESH_RETRY = Duration.ofSeconds(5);
 
     private final Settings settings;
     private final List<URI> gateways;
@@ -106,6 +127,7 @@ public final class RccsDevice implements AutoCloseable {
     private final ExecutorService io;
     private final CompletableFuture<Integer> stopped = new CompletableFuture<>();
     private final AtomicInteger reconnects = new AtomicInteger();
+    private final AtomicInteger reconnectsRequested = new AtomicInteger();
     private final Object connectedSignal = new Object();
     private final PendingAnswers answers;
     private final WorkSessions sessions;
@@ -122,6 +144,8 @@ public final class RccsDevice implements AutoCloseable {
     private int gatewayIndex;
     private int consecutiveFailures;
     private boolean everWelcomed;
+    /** The token to open connections with while it is fresh; null: ask the supplier. */
+    private AccessToken token;
     /** Issued by the server but not saved (the store failed): still proves the device in this JVM. */
     private String unsavedCredential;
     private ScheduledFuture<?> ackTimer;
@@ -135,11 +159,16 @@ public final class RccsDevice implements AutoCloseable {
     /** One attempt at a connection, from opening the socket to its close. */
     private static final class Connection {
         final URI url;
+        /** The token the socket was opened with: set on the io thread before the event thread hears of it. */
+        String token;
         RccsClient client;
         String helloId;
         boolean welcomed;
         long welcomedAtNanos;
         ScheduledFuture<?> welcomeTimeout;
+        /** The gateway sent {@code reconnect}: nothing more is sent here but acks. */
+        boolean draining;
+        ScheduledFuture<?> refreshTimer;
 
         Connection(URI url) {
             this.url = url;
@@ -163,6 +192,7 @@ public final class RccsDevice implements AutoCloseable {
         eventLoop.setRemoveOnCancelPolicy(true);
         this.events = eventLoop;
         this.io = Executors.newCachedThreadPool(daemon("rccs-device-io-" + settings.deviceId(), false));
+        this.token = settings.fixedToken() == null ? null : AccessToken.read(settings.fixedToken(), Instant.now());
     }
 
     /**
@@ -171,10 +201,24 @@ public final class RccsDevice implements AutoCloseable {
      * @param deviceId the device's id in {@code hello}
      * @param gateways the WebSocket URLs to connect to, tried in turn (for example
      *                 {@code ws://127.0.0.1:8080/v1/connect} and {@code ws://127.0.0.1:8081/v1/connect})
-     * @param tokens   gives a currently valid bearer token; called before every connection attempt
+     * @param tokens   gives a currently valid bearer token; called when the device needs a new one:
+     *                 to connect when it has none that stays valid for longer than the
+     *                 {@linkplain Builder#tokenRefreshMargin renewal margin}, and before its
+     *                 current one expires (for {@code auth.refresh}). Called on a background
+     *                 thread; it may block (a password grant, say).
      */
     public static Builder builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
-        return new Builder(deviceId, gateways, tokens);
+        return new Builder(deviceId, gateways, Objects.requireNonNull(tokens, "tokens"), null);
+    }
+
+    /**
+     * As {@link #builder(String, List, Supplier)} with one token and no way to get another: the
+     * device connects with it until {@link #refreshToken} replaces it, and renews nothing by itself
+     * (once it has expired, the server closes the connection with {@link #TOKEN_EXPIRED} and
+     * refuses every reconnect with HTTP 401).
+     */
+    public static Builder builder(String deviceId, List<URI> gateways, String token) {
+        return new Builder(deviceId, gateways, null, Objects.requireNonNull(token, "token"));
     }
 
     // ---------------------------------------------------------------------------------- public API
@@ -267,6 +311,28 @@ public final class RccsDevice implements AutoCloseable {
     }
 
     /**
+     * Gives the connection a newer token of the same user ({@code auth.refresh}), so that it outlives
+     * the token it was opened with. Completes with the server's {@code auth.ok} (when the connection
+     * now expires, epoch seconds); from then on the device opens its connections with this token
+     * while it is fresh, and renews it by itself before {@code expiresAt} when it has a token
+     * supplier. Fails with a {@link RccsErrorException} when the server refuses it
+     * ({@code forbidden}: another user's, invalid or expired; the connection keeps its old token and
+     * stays open), and with a {@link ConnectionLostException} when the connection is lost before the
+     * answer (the next connection is opened with a valid token anyway). Sent once the device is
+     * connected, after what was queued before it. Bound the wait.
+     */
+    public CompletableFuture<AuthRefreshed> refreshToken(String token) {
+        Objects.requireNonNull(token, "token");
+        Instant obtainedAt = Instant.now();
+        // read on the event thread as the answer arrives: the new token is in place before anyone hears of it
+        return request(FrameType.AUTH_REFRESH, new AuthRefresh(token), answer -> {
+            AuthRefreshed accepted = RccsClient.payload(answer, AuthRefreshed.class);
+            tokenAccepted(AccessToken.read(token, obtainedAt).expiringAt(accepted.expiresAt()));
+            return accepted;
+        });
+    }
+
+    /**
      * The work sessions of this device (SPEC 3.5): open, join, read, patch, close and hand off
      * sessions, with a replica of each session the device follows.
      */
@@ -287,6 +353,11 @@ public final class RccsDevice implements AutoCloseable {
     /** How many times the device was welcomed again after its first connection. */
     public int reconnects() {
         return reconnects.get();
+    }
+
+    /** How many {@code reconnect} frames (a gateway draining) the device received. */
+    public int reconnectsRequested() {
+        return reconnectsRequested.get();
     }
 
     public String deviceId() {
@@ -442,14 +513,21 @@ public final class RccsDevice implements AutoCloseable {
         }
         Connection connection = new Connection(gateways.get(gatewayIndex % gateways.size()));
         current = connection;
-        io.execute(() -> open(connection));
+        // a token that is about to expire would only buy a connection the server closes soon (4401)
+        boolean fresh = token != null
+                && (settings.tokens() == null || token.freshAt(Instant.now(), settings.tokenRefreshMargin()));
+        String reuse = fresh ? token.value() : null;
+        io.execute(() -> open(connection, reuse));
     }
 
-    /** On an io thread: opens the socket; everything it receives goes to the event thread. */
-    private void open(Connection connection) {
+    /**
+     * On an io thread: opens the socket with {@code reuse}, else a token from the supplier;
+     * everything it receives goes to the event thread.
+     */
+    private void open(Connection connection, String reuse) {
         try {
-            String token = settings.tokens().get();
-            RccsClient client = RccsClient.connect(connection.url, token, settings.connectTimeout(),
+            connection.token = reuse != null ? reuse : settings.tokens().get();
+            RccsClient client = RccsClient.connect(connection.url, connection.token, settings.connectTimeout(),
                     frame -> post(() -> onFrame(connection, frame)));
             if (closing || !post(() -> opened(connection, client))) {
                 client.close(); // closed meanwhile: nobody will use it
@@ -466,6 +544,9 @@ public final class RccsDevice implements AutoCloseable {
         }
         connection.client = client;
         client.closed().whenComplete((code, error) -> post(() -> onClosed(connection, code == null ? 1006 : code)));
+        if (token == null || !token.value().equals(connection.token)) {
+            token = AccessToken.read(connection.token, Instant.now()); // the server took it: good for reconnects while fresh
+        }
         String credential;
         try {
             credential = credentialForHello();
@@ -498,6 +579,9 @@ public final class RccsDevice implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "cannot connect {0} to {1}: {2}", settings.deviceId(), connection.url,
                 failure.getMessage());
+        if (failure instanceof RccsConnectException refused && refused.httpStatus() == 401) {
+            forgetToken(); // whatever its exp says, the server does not take it (any more)
+        }
         retryConnecting(reconnectBackoff.delay(++consecutiveFailures));
     }
 
@@ -507,6 +591,9 @@ public final class RccsDevice implements AutoCloseable {
         }
         if (connection.welcomeTimeout != null) {
             connection.welcomeTimeout.cancel(false);
+        }
+        if (connection.refreshTimer != null) {
+            connection.refreshTimer.cancel(false);
         }
         closeInBackground(connection.client); // releases its keep-alive timer
         setConnected(false);
@@ -525,6 +612,9 @@ public final class RccsDevice implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "device {0} was revoked; stopping", settings.deviceId());
             stop(REVOKED);
             return;
+        }
+        if (code == TOKEN_EXPIRED) {
+            forgetToken();
         }
         if (connection.welcomed && System.nanoTime() - connection.welcomedAtNanos >= settings.maxBackoff().toNanos()) {
             consecutiveFailures = 0; // it was a good connection: come back quickly
@@ -703,6 +793,7 @@ public final class RccsDevice implements AutoCloseable {
         guarded(answer, "the work sessions", () -> sessions.welcomed(accepted.missed() > 0));
         flushOutbox();
         scheduleAck();
+        scheduleRefresh(connection);
     }
 
     /** Hands over what the sequencer released, in seq order: messages to onMessage, the rest as other frames. */
@@ -728,20 +819,47 @@ public final class RccsDevice implements AutoCloseable {
         }
     }
 
-    /** The server drains this gateway: go to the next one after the delay it asks for. */
+    /**
+     * The server drains this gateway: go to the next one after the delay it asks for. What is
+     * queued waits for the next connection (a frame sent now could be lost with this one); acks
+     * still go out, so the next gateway replays less. What went out here and has no answer yet is
+     * handled as after any lost connection.
+     */
     private void moveElsewhere(Connection connection, Frame frame) {
+        reconnectsRequested.incrementAndGet();
+        if (connection.draining) {
+            return; // told twice: the first delay stands
+        }
+        connection.draining = true;
         long afterMs = 0;
         try {
-            afterMs = Math.max(0, RccsClient.payload(frame, Reconnect.class).afterMs());
+            afterMs = RccsClient.payload(frame, Reconnect.class).afterMs();
         } catch (IllegalArgumentException e) {
             // no usable delay: go now
         }
         consecutiveFailures = 0;
+        long delay = drainDelayMillis(afterMs, ThreadLocalRandom.current().nextDouble());
+        LOG.log(System.Logger.Level.INFO, "{0} is draining; {1} leaves it in {2} ms", connection.url, settings.deviceId(),
+                String.valueOf(delay));
         events.schedule(() -> {
             if (connection == current) {
+                sendAck();
                 drop(connection);
             }
-        }, afterMs, TimeUnit.MILLISECONDS);
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * How long to stay on a draining gateway that asked for {@code afterMs}: that, plus a jitter of
+     * up to a quarter of it (100 ms at least; {@code random} in [0, 1) picks where), so that the
+     * devices it sends away do not all arrive at the next gateway in the same instant; never more
+     * than {@link #MAX_DRAIN_WAIT}.
+     */
+    static long drainDelayMillis(long afterMs, double random) {
+        long cap = MAX_DRAIN_WAIT.toMillis();
+        long asked = Math.min(Math.max(0, afterMs), cap);
+        long jitter = (long) (Math.max(100, asked / 4) * random);
+        return Math.min(cap, asked + jitter);
     }
 
     private void tellApplication(Frame frame) {
@@ -750,6 +868,108 @@ public final class RccsDevice implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "frame handler failed on a " + frame.type() + " frame", e);
         }
+    }
+
+    // ---------------------------------------------------------------------------------- tokens
+
+    /** On the event thread: the server took {@code accepted} as the connection's token ({@code auth.ok}). */
+    private void tokenAccepted(AccessToken accepted) {
+        token = accepted;
+        Connection connection = current;
+        if (connection != null && connection.welcomed) {
+            scheduleRefresh(connection);
+        }
+    }
+
+    /** The current token is no good for connecting: the next attempt asks the supplier (a fixed token is all there is). */
+    private void forgetToken() {
+        if (settings.tokens() != null) {
+            token = null;
+        }
+    }
+
+    /** Plans renewing the connection's token ahead of its expiry, when there is a supplier to renew it from. */
+    private void scheduleRefresh(Connection connection) {
+        if (connection.refreshTimer != null) {
+            connection.refreshTimer.cancel(false);
+            connection.refreshTimer = null;
+        }
+        Instant at = token == null || settings.tokens() == null ? null : token.refreshAt(settings.tokenRefreshMargin());
+        if (at == null) {
+            return; // nothing to renew from, or an expiry nobody knows: should it come, the server says so (4401)
+        }
+        long delay = Math.max(0, Duration.between(Instant.now(), at).toMillis());
+        connection.refreshTimer = events.schedule(() -> refreshAutomatically(connection), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Gets a new token from the supplier (which may block: not on the event thread) and sends it in auth.refresh. */
+    private void refreshAutomatically(Connection connection) {
+        if (connection != current || closing || connection.draining) {
+            return; // a connection about to be replaced: the next one opens with a new token anyway
+        }
+        AccessToken old = token;
+        try {
+            io.execute(() -> {
+                String fresh;
+                try {
+                    fresh = settings.tokens().get();
+                } catch (RuntimeException e) {
+                    post(() -> refreshLater(connection, old, "the token supplier failed: " + e.getMessage()));
+                    return;
+                }
+                Instant obtainedAt = Instant.now();
+                post(() -> sendRefresh(connection, old, fresh == null ? null : AccessToken.read(fresh, obtainedAt)));
+            });
+        } catch (RejectedExecutionException e) {
+            // stopped
+        }
+    }
+
+    private void sendRefresh(Connection connection, AccessToken old, AccessToken fresh) {
+        if (connection != current || closing) {
+            return;
+        }
+        if (fresh == null || !fresh.outlives(old)) {
+            refreshLater(connection, old, "the token supplier gave no newer token");
+            return;
+        }
+        refreshToken(fresh.value()).whenComplete((accepted, failure) -> {
+            if (failure != null) {
+                onEventThread(() -> refreshRefused(connection, failure));
+            }
+        });
+    }
+
+    /**
+     * There is no newer token to send yet: try again soon, while the old one lasts. Should it run
+     * out first, the server closes the connection (4401) and the reconnect asks the supplier.
+     */
+    private void refreshLater(Connection connection, AccessToken old, String why) {
+        if (connection != current || closing || old.expiresAt() == null) {
+            return;
+        }
+        Duration left = Duration.between(Instant.now(), old.expiresAt());
+        LOG.log(System.Logger.Level.INFO, "cannot renew the token of {0} yet ({1}); it expires in {2}", settings.deviceId(),
+                why, left);
+        if (left.isNegative() || left.isZero()) {
+            return;
+        }
+        Duration third = left.dividedBy(3);
+        long wait = Math.max(100, (third.compareTo(REFRESH_RETRY) < 0 ? third : REFRESH_RETRY).toMillis());
+        connection.refreshTimer = events.schedule(() -> refreshAutomatically(connection), wait, TimeUnit.MILLISECONDS);
+    }
+
+    /** The automatic refresh failed: when the server refused the new token, reconnect with a fresh one before the old expires. */
+    private void refreshRefused(Connection connection, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (!(cause instanceof RccsErrorException) || connection != current || closing) {
+            return; // lost with its connection (the next one opens with a new token), or the device stopped
+        }
+        LOG.log(System.Logger.Level.WARNING, "the gateway refused the new token of {0} ({1}); reconnecting with a fresh one",
+                settings.deviceId(), cause.getMessage());
+        forgetToken();
+        drop(connection);
     }
 
     // ---------------------------------------------------------------------------------- acking
@@ -781,8 +1001,8 @@ public final class RccsDevice implements AutoCloseable {
     // ---------------------------------------------------------------------------------- sending
 
     private void flushOutbox() {
-        if (!connected || closing) {
-            return;
+        if (!connected || closing || current == null || current.draining) {
+            return; // a draining gateway's close could lose what is sent now: it goes to the next one
         }
         long pause = sendingPausedUntilNanos - System.nanoTime();
         if (pause > 0) {
@@ -861,6 +1081,9 @@ public final class RccsDevice implements AutoCloseable {
         Connection connection = current;
         current = null;
         setConnected(false);
+        if (connection != null && connection.refreshTimer != null) {
+            connection.refreshTimer.cancel(false);
+        }
         if (connection != null && connection.client != null) {
             connection.client.close(); // on the event thread: nothing else is left to do
         }
@@ -936,11 +1159,11 @@ public final class RccsDevice implements AutoCloseable {
     // ---------------------------------------------------------------------------------- configuration
 
     /** What a device was started with: a snapshot, so that reusing the builder changes nothing. */
-    private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String name, String kind,
-            List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
+    private record Settings(String deviceId, List<URI> gateways, Supplier<String> tokens, String fixedToken, String name,
+            String kind, List<String> capabilities, Consumer<Frame> onMessage, Consumer<Frame> onOtherFrame, Long resumeFrom,
             int ackEvery, Duration ackDelay, int maxHeld, int maxSendAttempts, Duration maxBackoff,
             Duration connectTimeout, Duration welcomeTimeout, int maxSendRate, CredentialStore credentialStore,
-            Duration sessionTimeout, SessionListener sessionListener) {
+            Duration sessionTimeout, SessionListener sessionListener, Duration tokenRefreshMargin) {
     }
 
     /** Configures a {@link RccsDevice}; {@link #start()} builds it and starts connecting. */
@@ -949,6 +1172,7 @@ public final class RccsDevice implements AutoCloseable {
         private final String deviceId;
         private final List<URI> gateways;
         private final Supplier<String> tokens;
+        private final String fixedToken;
         private String name;
         private String kind = "desktop";
         private List<String> capabilities = List.of();
@@ -966,14 +1190,16 @@ public final class RccsDevice implements AutoCloseable {
         private CredentialStore credentialStore;
         private Duration sessionTimeout = Duration.ofSeconds(60);
         private SessionListener sessionListener;
+        private Duration tokenRefreshMargin = Duration.ofSeconds(30);
 
-        private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens) {
+        private Builder(String deviceId, List<URI> gateways, Supplier<String> tokens, String fixedToken) {
             this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
             this.gateways = List.copyOf(Objects.requireNonNull(gateways, "gateways"));
             if (this.gateways.isEmpty()) {
                 throw new IllegalArgumentException("at least one gateway URL is needed");
             }
-            this.tokens = Objects.requireNonNull(tokens, "tokens");
+            this.tokens = tokens;
+            this.fixedToken = fixedToken;
             this.name = deviceId;
         }
 
@@ -1099,6 +1325,19 @@ public final class RccsDevice implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long before its token expires (the JWT's {@code exp}) the device renews it, at most
+         * (default 30 s); a tenth of the token's lifetime when that is less. A token closer to its
+         * expiry than that is not used to open a connection either.
+         */
+        public Builder tokenRefreshMargin(Duration margin) {
+            if (margin.isNegative()) {
+                throw new IllegalArgumentException("tokenRefreshMargin must not be negative");
+            }
+            this.tokenRefreshMargin = margin;
+            return this;
+        }
+
         /** How long to wait for {@code welcome} before trying again (default 15 s). */
         public Builder welcomeTimeout(Duration timeout) {
             this.welcomeTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -1110,12 +1349,12 @@ public final class RccsDevice implements AutoCloseable {
             if (onMessage == null) {
                 throw new IllegalStateException("onMessage is required");
             }
-            return new RccsDevice(new Settings(deviceId, gateways, tokens, name, kind, capabilities, onMessage,
+            return new RccsDevice(new Settings(deviceId, gateways, tokens, fixedToken, name, kind, capabilities, onMessage,
                     onOtherFrame, resumeFrom, ackEvery, ackDelay, maxHeld, maxSendAttempts, maxBackoff, connectTimeout,
                     welcomeTimeout, maxSendRate,
                     // a fresh one per device: a reused builder must not make two devices share a credential
                     credentialStore == null ? new InMemoryCredentialStore() : credentialStore, sessionTimeout,
-                    sessionListener)).start();
+                    sessionListener, tokenRefreshMargin)).start();
         }
     }
 }

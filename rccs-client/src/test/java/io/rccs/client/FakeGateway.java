@@ -81,6 +81,7 @@ public final class FakeGateway implements AutoCloseable {
         private final OutputStream out;
         private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
         private volatile int closeCodeFromClient = -1;
+        private volatile String authorization;
 
         Connection(Socket socket) throws IOException {
             this.socket = socket;
@@ -128,13 +129,21 @@ public final class FakeGateway implements AutoCloseable {
             return closeCodeFromClient;
         }
 
+        /** The upgrade request's {@code Authorization} header, or null when it had none. */
+        public String authorization() {
+            return authorization;
+        }
+
         private boolean handshake() throws IOException {
             String key = null;
             String line;
             while (!(line = readLine()).isEmpty()) {
                 int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("sec-websocket-key")) {
+                String header = colon > 0 ? line.substring(0, colon).trim().toLowerCase(Locale.ROOT) : "";
+                if (header.equals("sec-websocket-key")) {
                     key = line.substring(colon + 1).trim();
+                } else if (header.equals("authorization")) {
+                    authorization = line.substring(colon + 1).trim();
                 }
             }
             if (key == null) {
