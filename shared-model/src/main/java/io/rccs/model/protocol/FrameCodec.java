@@ -68,7 +68,7 @@ public final class FrameCodec {
         try {
             root = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ProtocolException(ErrorCode.BAD_FRAME, "not valid JSON: " + e.getOriginalMessage());
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "not valid JSON: " + printable(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, "a frame must be a JSON object");
@@ -90,7 +90,7 @@ public final class FrameCodec {
         for (Iterator<String> names = object.fieldNames(); names.hasNext();) {
             String name = names.next();
             if (!ENVELOPE_FIELDS.contains(name)) {
-                throw new ProtocolException(ErrorCode.BAD_FRAME, "unknown field '" + name + "'");
+                throw new ProtocolException(ErrorCode.BAD_FRAME, "unknown field '" + printable(name) + "'");
             }
         }
         JsonNode version = object.get("v");
@@ -106,7 +106,7 @@ public final class FrameCodec {
         }
         FrameType type = FrameType.fromWire(typeName)
                 .filter(FrameType::clientMaySend)
-                .orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + typeName + "'"));
+                .orElseThrow(() -> new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + printable(typeName) + "'"));
         String to = textField(object, "to", id);
         if (to != null && (to.isEmpty() || to.length() > Frame.MAX_ID_LENGTH)) {
             throw new ProtocolException(ErrorCode.BAD_FRAME, "to must be a device id of 1.." + Frame.MAX_ID_LENGTH + " characters");
@@ -149,7 +149,7 @@ public final class FrameCodec {
             return MAPPER.treeToValue(frame.payload(), type);
         } catch (JsonProcessingException | IllegalArgumentException e) {
             String detail = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
-            throw new ProtocolException(ErrorCode.BAD_FRAME, "payload does not fit " + frame.type() + ": " + detail, frame.id());
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "payload does not fit " + frame.type() + ": " + printable(detail), frame.id());
         }
     }
 
@@ -195,5 +195,32 @@ public final class FrameCodec {
         T value = payload(frame, type);
         value.validate();
         return value;
+    }
+
+    /** Longest piece of client input an error message quotes. */
+    static final int MAX_QUOTED = 120;
+
+    /**
+     * Client input as an error message may quote it: control characters escaped, so it cannot forge
+     * a log line where the message ends up, and cut to {@value #MAX_QUOTED} characters.
+     */
+    public static String printable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_QUOTED) + 8);
+        for (int i = 0; i < text.length() && out.length() < MAX_QUOTED; i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
+                    || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        if (out.length() >= MAX_QUOTED && text.length() > MAX_QUOTED) {
+            out.append('…');
+        }
+        return out.toString();
     }
 }

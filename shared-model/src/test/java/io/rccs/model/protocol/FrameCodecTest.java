@@ -129,4 +129,17 @@ class FrameCodecTest {
             assertThat(e.getMessage()).isNotBlank();
         });
     }
+
+    @Test
+    void clientInputQuotedInAnErrorIsEscapedAndCut() {
+        FrameCodec codec = new FrameCodec(65_536);
+        assertThatThrownBy(() -> codec.decode("{\"v\":1,\"id\":\"a\",\"type\":\"x\\n2026 INFO forged\"}"))
+                .isInstanceOfSatisfying(ProtocolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_TYPE);
+                    assertThat(e.getMessage()).doesNotContain("\n").contains("\\u000a");
+                });
+        assertThatThrownBy(() -> codec.decode("{\"v\":1,\"id\":\"a\",\"" + "f".repeat(5_000) + "\":1}"))
+                .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.getMessage().length()).isLessThan(200));
+        assertThat(FrameCodec.printable("a\u2028b\u0000")).isEqualTo("a\\u2028b\\u0000");
+    }
 }
