@@ -7,7 +7,9 @@ import java.util.Set;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnPongMessage;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -253,6 +255,24 @@ public class ConnectEndpoint {
             sender.close(connection, CloseCodes.ABUSE, "too many bad frames");
         }
         return Uni.createFrom().voidItem();
+    }
+
+    /**
+     * A frame past the WebSocket layer's limit (72 KiB, a little above the protocol's 64 KiB) fails
+     * while it is read, before it is buffered whole: the socket is closed with 1009 (message too
+     * big) instead of the framework's 1011 (server error). Anything else unexpected is 1011.
+     */
+    @OnError
+    public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
+        boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("overflow");
+        if (tooBig) {
+            metrics.counter("rccs_connections_closed_total", "reason", "too_big").increment();
+        } else {
+            Log.warnf("connection %s failed: %s", socket.id(), Failures.describe(failure));
+        }
+        return socket.isClosed() ? Uni.createFrom().voidItem()
+                : socket.close(tooBig ? new CloseReason(1009, "a frame larger than the limit") : CloseReason.INTERNAL_SERVER_ERROR)
+                        .onFailure().recoverWithNull();
     }
 
     @OnClose

@@ -11,6 +11,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.rccs.common.ServerFrames;
@@ -61,7 +62,24 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
         return draining ? CheckResult.rejectUpgrade(503) : CheckResult.permitUpgrade();
     }
 
+    /**
+     * Quarkus' shutdown delay ({@code quarkus.shutdown.delay-enabled}) fires this before anything is
+     * stopped: the HTTP server and the WebSocket connections still work, and Quarkus closes every
+     * open connection with 1000 right after, so the drain happens here, not on ShutdownEvent.
+     */
+    void drain(@Observes ShutdownDelayInitiatedEvent shutdown) {
+        drainNow();
+    }
+
+    /** Without the shutdown delay (a test profile), at least the index is let go. */
     void stop(@Observes @Priority(1) ShutdownEvent shutdown) {
+        drainNow();
+    }
+
+    private synchronized void drainNow() {
+        if (draining) {
+            return;
+        }
         draining = true;
         int told = 0;
         for (DeviceConnection connection : connections.all()) {

@@ -53,6 +53,8 @@ public class GatewayLease {
     private final RedisDataSource blockingRedis;
     private final String bootstrapServers;
     private volatile boolean held;
+    /** Set on a clean stop: the refresh must not take the index back. */
+    private volatile boolean released;
 
     public GatewayLease(GatewayConfig config, ReactiveRedisDataSource redis, RedisDataSource blockingRedis,
             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
@@ -116,6 +118,9 @@ public class GatewayLease {
 
     /** Keeps the claim for another heartbeat interval; false when another run took the index. */
     Uni<Boolean> refresh() {
+        if (released) {
+            return Uni.createFrom().item(false);
+        }
         return redis.execute("EVAL", REFRESH, "2", GatewayRuns.aliveKey(config.instance()), GatewayRuns.RUNS, epoch,
                 Long.toString(config.heartbeat().toMillis()), GatewayRuns.run(config.instance(), epoch))
                 .map(result -> {
@@ -130,6 +135,7 @@ public class GatewayLease {
 
     /** A clean stop: the relay has nothing to sweep (every connection's close was published). */
     public void release() {
+        released = true;
         try {
             blockingRedis.execute("EVAL", RELEASE, "2", GatewayRuns.aliveKey(config.instance()), GatewayRuns.RUNS, epoch,
                     GatewayRuns.run(config.instance(), epoch));
