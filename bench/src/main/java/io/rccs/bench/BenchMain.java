@@ -2,10 +2,10 @@ package io.rccs.bench;
 
 import java.util.Arrays;
 
-/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery|commands|sessions [flags]}. */
+/** Entry point of the benchmark jar: {@code java -jar rccs-bench.jar messages|discovery|commands|sessions|connections [flags]}. */
 public final class BenchMain {
 
-    private static final String USAGE = "usage: rccs-bench messages|discovery|commands|sessions [flags]   (<benchmark> --help lists the flags)";
+    private static final String USAGE = "usage: rccs-bench messages|discovery|commands|sessions|connections [flags]   (<benchmark> --help lists the flags)";
 
     private BenchMain() {
     }
@@ -21,10 +21,11 @@ public final class BenchMain {
             case "discovery" -> DiscoveryOptions.USAGE;
             case "commands" -> CommandsOptions.USAGE;
             case "sessions" -> SessionsOptions.USAGE;
+            case "connections" -> ConnectionsOptions.USAGE;
             default -> null;
         };
         if (usage == null) {
-            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery, commands, sessions)");
+            System.err.println("unknown benchmark '" + args[0] + "' (known: messages, discovery, commands, sessions, connections)");
             System.exit(2);
         }
         try {
@@ -32,6 +33,7 @@ public final class BenchMain {
                 case "messages" -> runMessages(rest);
                 case "discovery" -> runDiscovery(rest);
                 case "commands" -> runCommands(rest);
+                case "connections" -> runConnections(rest);
                 default -> runSessions(rest);
             }
         } catch (UsageException e) {
@@ -80,5 +82,14 @@ public final class BenchMain {
             return;
         }
         new SessionsBenchmark(options).run();
+    }
+
+    private static void runConnections(String[] args) {
+        ConnectionsOptions options = ConnectionsOptions.parse(args);
+        if (options.help()) {
+            System.out.println(ConnectionsOptions.USAGE);
+            return;
+        }
+        new ConnectionsBenchmark(options).run();
     }
 }

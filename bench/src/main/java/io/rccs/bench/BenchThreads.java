@@ -20,8 +20,13 @@ final class BenchThreads {
 
     /** Runs the action for every item, {@link #CONNECT_PARALLELISM} at a time; the first failure is thrown. */
     static <T> void inParallel(List<T> items, Consumer<T> action, String what) {
+        inParallel(items, action, what, CONNECT_PARALLELISM);
+    }
+
+    /** Runs the action for every item, {@code parallelism} at a time; the first failure is thrown. */
+    static <T> void inParallel(List<T> items, Consumer<T> action, String what, int parallelism) {
         long started = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(CONNECT_PARALLELISM, daemon("bench-" + what));
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemon("bench-" + what));
         try {
             List<Future<?>> pending = items.stream().<Future<?>>map(item -> pool.submit(() -> action.accept(item))).toList();
             for (Future<?> running : pending) {

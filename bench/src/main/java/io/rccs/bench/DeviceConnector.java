@@ -42,6 +42,11 @@ final class DeviceConnector {
         return devices.reopen(account, token, plan, handler);
     }
 
+    /** Starts a logical bench user over as a new Keycloak user; see {@link UserDevices#startOver(String)}. */
+    KeycloakUsers.Login startOver(String user) {
+        return devices.startOver(user);
+    }
+
     /** How many devices were registered and paired, and users started over, so far. */
     String setupSummary() {
         return devices.summary();

@@ -155,6 +155,14 @@ final class UserDevices {
     }
 
     /**
+     * Starts the logical user over as a new Keycloak user (see {@link #startOver(String, String, AccessToken)}),
+     * for a benchmark that brings its devices online its own way; the caller registers them again.
+     */
+    KeycloakUsers.Login startOver(String user) {
+        return startOver(user, credentials.account(user), null);
+    }
+
+    /**
      * Moves the logical user to a new Keycloak user: revokes what the current one has (best effort, so
      * the relay keeps no live credential the bench forgot), skips generations whose Keycloak user exists
      * already (left by a run whose state file is lost; their devices are revoked too), creates the next

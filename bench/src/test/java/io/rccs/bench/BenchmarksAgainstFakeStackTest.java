@@ -172,6 +172,26 @@ class BenchmarksAgainstFakeStackTest {
         assertThat(FrameCodec.mapper().readTree(dir.resolve("out/sessions.json").toFile()).has("handoff")).isFalse();
     }
 
+    @Test
+    void connectionsAreEstablishedHeldAndClosedAndTheSecondRunSaysHelloWithCredentials() throws Exception {
+        String[] flags = stackFlags("--connections", "25", "--devices-per-user", "10", "--hold", "1", "--in-flight", "4");
+
+        new ConnectionsBenchmark(ConnectionsOptions.parse(flags)).run();
+        new ConnectionsBenchmark(ConnectionsOptions.parse(flags)).run();
+
+        JsonNode root = FrameCodec.mapper().readTree(dir.resolve("out/connections.json").toFile());
+        assertThat(root.path("connect").path("established").asInt()).isEqualTo(25);
+        assertThat(root.path("connect").path("trusted").asInt()).isEqualTo(3); // each user's first device
+        assertThat(root.path("connect").path("failures").size()).isZero();
+        assertThat(root.path("hold").path("closed").asInt()).isZero();
+        assertThat(root.has("gatewayMemory")).isFalse(); // no gateway pid in the state directory
+        assertThat(stack.hellosWithCredential).contains("bench-conn-001/conn-010", "bench-conn-003/conn-005");
+        assertThat(stack.device("bench-conn-003", "conn-006")).isNull();
+        assertThat(Files.readString(dir.resolve("out/connections.md"))).contains("xychart-beta", "established per second",
+                "held 25 connections for 1 s: every one stayed open");
+        assertThat(Files.readString(dir.resolve("out/connections-timeline.csv"))).startsWith("second,established_total\n");
+    }
+
     private String[] stackFlags(String... benchmark) {
         String[] common = {"--keycloak", stack.keycloak().toString(), "--gateways",
             stack.gateways().get(0) + "," + stack.gateways().get(1), "--state-dir", dir.resolve("state").toString(),
