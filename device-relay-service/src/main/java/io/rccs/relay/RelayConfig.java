@@ -57,6 +57,14 @@ public interface RelayConfig {
     @WithDefault("15s")
     Duration heartbeat();
 
+    /**
+     * How often the relay looks for gateway runs that died (their alive key in Redis lapsed) and
+     * reports their devices offline: a third of {@link #heartbeat()}, so that they are offline at
+     * the user's other devices within two heartbeats. Set it with the heartbeat.
+     */
+    @WithDefault("5s")
+    Duration gatewaySweep();
+
     /** How many users' device lists the relay keeps in memory (kept current by rccs.device.events). */
     @WithDefault("100000")
     int cachedUsers();

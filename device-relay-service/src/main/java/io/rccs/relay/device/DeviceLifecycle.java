@@ -128,8 +128,11 @@ public class DeviceLifecycle {
 
     public Uni<Void> closed(ConnectionClosed closed) {
         return steps.untilDone("close presence", () -> presence.find(closed.userId(), closed.deviceId())).chain(current -> {
-            if (current.isPresent()) {
-                return Uni.createFrom().voidItem(); // a newer connection of the device is live: still online
+            // another connection of the device is live: still online. An entry of this very connection
+            // is not (the sweep of a dead gateway publishes the close before it removes the entry), nor
+            // one of a dead gateway run (presence does not return those).
+            if (current.filter(entry -> !entry.connectionId().equals(closed.connectionId())).isPresent()) {
+                return Uni.createFrom().voidItem();
             }
             return steps.untilDone("close last seen", () -> registry.seen(closed.userId(), closed.deviceId()))
                     // unknown or revoked: revocation moved its sessions already; nothing else to announce
