@@ -48,8 +48,11 @@ import io.rccs.testsupport.StoreTestSupport;
 @QuarkusTest
 class GatewayLivenessTest {
 
-    /** How soon a dead run's devices must be offline at the others (the sweep runs every 500 ms here). */
-    static final Duration SOON = Duration.ofSeconds(10);
+    /**
+     * How soon a dead run's devices must be offline at the others: its alive key must be missing for
+     * half a heartbeat (7.5 s) before the sweep (every 500 ms here) takes it for dead.
+     */
+    static final Duration SOON = Duration.ofSeconds(15);
 
     @Inject
     RedisDataSource redis;
@@ -155,6 +158,11 @@ class GatewayLivenessTest {
             events.assertNone("device.offline of the phone for an older connection",
                     KafkaTestKit.eventOf(Topics.deviceKey(user, phone), EventTypes.DEVICE_OFFLINE), QUIET);
 
+            // the current connection is replaced (4409): a newer connection's entry is on its way, still online
+            closed(phone, phoneConn, 4409);
+            events.assertNone("device.offline of the phone for a replaced connection",
+                    KafkaTestKit.eventOf(Topics.deviceKey(user, phone), EventTypes.DEVICE_OFFLINE), QUIET);
+
             // the current connection closes while its entry is still there (as a dead gateway's sweep publishes it)
             closed(phone, phoneConn);
             events.await("device.offline of the phone", KafkaTestKit.eventOf(Topics.deviceKey(user, phone), EventTypes.DEVICE_OFFLINE));
@@ -181,8 +189,12 @@ class GatewayLivenessTest {
     }
 
     private void closed(String device, String connectionId) {
+        closed(device, connectionId, 1006);
+    }
+
+    private void closed(String device, String connectionId, int code) {
         KafkaTestKit.send(Topics.FRAMES_IN, user, CloudEvent.of(EventTypes.CONNECTION_CLOSED, "/test", user,
-                new ConnectionClosed(user, device, connectionId, GATEWAY, 1006)).toJson());
+                new ConnectionClosed(user, device, connectionId, GATEWAY, code)).toJson());
     }
 
     private java.util.Optional<PresenceEntry> find(String device) {

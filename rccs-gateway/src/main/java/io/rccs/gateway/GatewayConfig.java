@@ -57,14 +57,15 @@ public interface GatewayConfig {
     Duration restTimeout();
 
     /**
-     * Frames that may wait to be written to one connection. A reader that keeps more than this
-     * waiting for longer than {@link #slowReaderTimeout()}, or twice this at any time, is closed with
-     * 4413: what it missed stays in its inbox for its next connection.
+     * Bytes (of encoded frames) that may wait to be written to one connection. A reader that keeps
+     * more than this waiting for longer than {@link #slowReaderTimeout()}, or eight times this at any
+     * time, is closed with 4413 and reported offline at once: what it missed stays in its inbox for
+     * its next connection. An inbox replay may briefly exceed it; the time limit lets it.
      */
-    @WithDefault("1000")
-    int maxPendingWrites();
+    @WithDefault("1048576")
+    int maxPendingWriteBytes();
 
-    /** How long a connection may keep more than {@link #maxPendingWrites()} frames waiting. */
+    /** How long a connection may keep more than {@link #maxPendingWriteBytes()} waiting. */
     @WithDefault("10s")
     Duration slowReaderTimeout();
 

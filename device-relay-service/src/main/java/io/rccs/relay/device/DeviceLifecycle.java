@@ -131,7 +131,9 @@ public class DeviceLifecycle {
             // another connection of the device is live: still online. An entry of this very connection
             // is not (the sweep of a dead gateway publishes the close before it removes the entry), nor
             // one of a dead gateway run (presence does not return those).
-            if (current.filter(entry -> !entry.connectionId().equals(closed.connectionId())).isPresent()) {
+            // A replaced connection (4409) says the device has a newer one, whose entry may not be written yet.
+            if (closed.closeCode() == ConnectionClosed.REPLACED
+                    || current.filter(entry -> !entry.connectionId().equals(closed.connectionId())).isPresent()) {
                 return Uni.createFrom().voidItem();
             }
             return steps.untilDone("close last seen", () -> registry.seen(closed.userId(), closed.deviceId()))

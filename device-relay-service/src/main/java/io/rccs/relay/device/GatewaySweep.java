@@ -85,6 +85,9 @@ public class GatewaySweep {
     private final Duration lockTtl;
     private final String owner = UUID.randomUUID().toString();
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    /** When each run's alive key was first seen missing (nanoTime), while it stays missing. */
+    private final java.util.Map<String, Long> missingSince = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Duration missingGrace;
     private final Counter closed;
     private long timer = -1;
 
@@ -97,6 +100,8 @@ public class GatewaySweep {
         this.vertx = vertx;
         // long enough for a large scan; a sweep that outlives it may be repeated by another instance (harmless)
         this.lockTtl = config.heartbeat().multipliedBy(2);
+        // the gateway's alive key lives half a heartbeat (GatewayLease.ttl)
+        this.missingGrace = config.heartbeat().dividedBy(2);
         this.closed = metrics.counter("rccs_gateway_sweep_closed_total");
     }
 
@@ -139,18 +144,37 @@ public class GatewaySweep {
         }
     }
 
-    /** The runs whose alive key does not hold their epoch, from one MGET. */
+    /**
+     * The dead runs, from one MGET of the alive keys. A run whose index another run holds now is dead.
+     * A run whose alive key is merely missing is dead only once it has been missing for the key's
+     * whole lifetime (half a heartbeat) across sweeps: after a Redis restart the key is gone until the
+     * live gateway's next lease refresh (a sixth of a heartbeat), and its devices must not be
+     * reported offline meanwhile.
+     */
     private Uni<List<String>> dead(List<String> runs) {
         List<Integer> indexes = List.copyOf(new LinkedHashSet<>(runs.stream().map(GatewayRuns::gatewayOf).toList()));
         return redis.execute("MGET", indexes.stream().map(GatewayRuns::aliveKey).toArray(String[]::new)).map(alive -> {
-            Set<String> live = new java.util.HashSet<>();
+            java.util.Map<Integer, String> holders = new java.util.HashMap<>();
             for (int i = 0; i < indexes.size(); i++) {
                 Response epoch = alive.get(i);
                 if (epoch != null) {
-                    live.add(GatewayRuns.run(indexes.get(i), epoch.toString()));
+                    holders.put(indexes.get(i), epoch.toString());
                 }
             }
-            return runs.stream().filter(run -> !live.contains(run)).toList();
+            long now = System.nanoTime();
+            List<String> dead = new ArrayList<>();
+            for (String run : runs) {
+                String holder = holders.get(GatewayRuns.gatewayOf(run));
+                if (GatewayRuns.epochOf(run).equals(holder)) {
+                    missingSince.remove(run);
+                } else if (holder != null) {
+                    dead.add(run); // a newer run took the index: this one is over
+                } else if (now - missingSince.computeIfAbsent(run, ignored -> now) >= missingGrace.toNanos()) {
+                    dead.add(run);
+                }
+            }
+            missingSince.keySet().retainAll(runs);
+            return dead;
         });
     }
 

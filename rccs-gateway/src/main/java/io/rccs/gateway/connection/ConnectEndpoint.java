@@ -29,6 +29,7 @@ import io.rccs.model.protocol.ProtocolException;
 import io.rccs.model.protocol.payload.AuthRefresh;
 import io.rccs.model.protocol.payload.AuthRefreshed;
 import io.rccs.model.protocol.payload.Hello;
+import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -76,6 +77,7 @@ public class ConnectEndpoint {
     }
 
     @OnOpen
+    @NonBlocking
     public void onOpen(WebSocketConnection socket) {
         DeviceConnection connection = new DeviceConnection(socket, identity.getPrincipal().getName(),
                 List.copyOf(identity.getRoles()), new RateLimiter(config.rateLimitPerSecond(), config.rateLimitBurst(),
@@ -91,6 +93,9 @@ public class ConnectEndpoint {
         metrics.counter("rccs_connections_opened_total").increment();
         Log.debugf("connection %s opened by %s", socket.id(), connection.userId());
     }
+
+    /** The role every connection's token must carry (the HTTP permission on the upgrade asks for it too). */
+    static final String REQUIRED_ROLE = "rccs-user";
 
     /** Epoch seconds at which the connection's token expires (set by Quarkus on the identity). */
     static final String IDENTITY_EXPIRES_AT = "quarkus.identity.expire-time";
@@ -108,6 +113,7 @@ public class ConnectEndpoint {
     }
 
     @OnPongMessage
+    @NonBlocking
     public void onPong(Buffer data, WebSocketConnection socket) {
         DeviceConnection connection = connections.byConnectionId(socket.id());
         if (connection != null) {
@@ -173,6 +179,14 @@ public class ConnectEndpoint {
         }
         return Uni.createFrom().completionStage(() -> security.updateSecurityIdentity(refresh.token()))
                 .onItem().invoke(refreshed -> {
+                    if (!refreshed.hasRole(REQUIRED_ROLE)) {
+                        // the upgrade's permission is not checked again by Quarkus: a token without the role
+                        // keeps nothing open past the current token's expiry
+                        throw new SecurityException("the token lacks role " + REQUIRED_ROLE);
+                    }
+                    if (connections.byConnectionId(connection.connectionId()) != connection) {
+                        return; // closed meanwhile: no timer for a connection that is gone
+                    }
                     Long expiresAt = refreshed.getAttribute(IDENTITY_EXPIRES_AT);
                     vertx.cancelTimer(connection.expiryTimer());
                     connection.timers(connection.helloTimer(), expiryTimer(connection, expiresAt));
@@ -182,8 +196,9 @@ public class ConnectEndpoint {
                 })
                 .onFailure().invoke(failure -> {
                     Log.debugf("auth.refresh of %s refused: %s", connection.connectionId(), failure.getClass().getSimpleName());
-                    sender.error(connection, frame.id(), ErrorCode.FORBIDDEN,
-                            "the token was refused: it must be a valid token of this connection's user");
+                    // refused tokens count as violations: verifying tokens is not free
+                    violation(connection, frame.id(), ErrorCode.FORBIDDEN,
+                            "the token was refused: it must be a valid token of this connection's user with role " + REQUIRED_ROLE);
                 })
                 .onFailure().recoverWithNull()
                 .replaceWithVoid();
@@ -220,6 +235,11 @@ public class ConnectEndpoint {
      */
     private Uni<Void> publish(DeviceConnection connection, Frame frame) {
         if (connection.publishing().offer(frame, System.nanoTime()) == PublishQueue.Offer.REFUSED) {
+            if (frame.is(FrameType.HELLO)) {
+                // never published: the connection must say hello again (and within the hello timeout)
+                connection.helloFailed();
+                verdicts.restartHelloTimer(connection);
+            }
             sender.error(connection, frame.id(), ErrorCode.UNAVAILABLE,
                     "frames before this one are waiting for the broker or must be sent again first: send it again later");
         } else {

@@ -2,7 +2,10 @@ package io.rccs.gateway.connection;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import io.quarkus.logging.Log;
+import io.rccs.model.events.ConnectionClosed;
 import io.rccs.gateway.presence.PresenceWriter;
 import io.rccs.gateway.routing.InboundPublisher;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +23,8 @@ public class ConnectionEnds {
     private final PresenceWriter presence;
     private final InboundPublisher publisher;
     private final Vertx vertx;
+    /** Ends being recorded right now: the drain waits for them before the producer stops. */
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     public ConnectionEnds(LocalConnections connections, PresenceWriter presence, InboundPublisher publisher, Vertx vertx) {
         this.connections = connections;
@@ -38,12 +43,27 @@ public class ConnectionEnds {
         if (end == LocalConnections.End.ALREADY || !connection.saidHello()) {
             return Uni.createFrom().voidItem();
         }
+        // a newer connection of the device took its place on this gateway: whatever code the socket closed
+        // with, the device is still online
+        int reported = connection.replaced() ? ConnectionClosed.REPLACED : code;
+        inFlight.incrementAndGet();
         Uni<Void> removed = end == LocalConnections.End.ENDED_CURRENT ? presence.offline(connection) : Uni.createFrom().voidItem();
+        // the close is published whatever Redis says: an entry left behind lapses with its TTL, a close
+        // never published would leave the device online for the other devices for good
         return removed
-                .chain(() -> publisher.closed(connection, code))
+                .onFailure().invoke(failure -> Log.warnf("presence of %s not removed (it lapses on its own): %s",
+                        connection.connectionId(), failure.getMessage()))
+                .onFailure().recoverWithNull()
+                .chain(() -> publisher.closed(connection, reported))
                 .onFailure().recoverWithItem(failure -> {
-                    Log.warnf("close of %s not fully recorded: %s", connection.connectionId(), failure.getMessage());
+                    Log.warnf("close of %s not published: %s", connection.connectionId(), failure.getMessage());
                     return null;
-                });
+                })
+                .onTermination().invoke(inFlight::decrementAndGet);
+    }
+
+    /** Ends whose presence removal or close publication is still under way. */
+    public int inFlight() {
+        return inFlight.get();
     }
 }

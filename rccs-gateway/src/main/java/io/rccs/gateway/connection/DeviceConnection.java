@@ -1,7 +1,7 @@
 package io.rccs.gateway.connection;
 
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.quarkus.websockets.next.WebSocketConnection;
 
@@ -15,8 +15,10 @@ public final class DeviceConnection {
     private final RateLimiter rateLimiter;
     /** When anything (a frame, a pong) last came from the peer, System.nanoTime(). */
     private volatile long lastHeard;
-    /** Frames handed to the socket and not yet written. */
-    private final AtomicInteger pendingWrites = new AtomicInteger();
+    /** Bytes of frames handed to the socket and not yet written. */
+    private final AtomicLong pendingWriteBytes = new AtomicLong();
+    /** A newer connection of the device was bound in its place on this gateway. */
+    private volatile boolean replaced;
     /** Since when more than the allowed frames wait to be written (nanoTime), 0 when not. */
     private volatile long slowSince;
     private volatile String deviceId;
@@ -30,8 +32,9 @@ public final class DeviceConnection {
     /** SHA-256 of the credential of the hello waiting for its welcome (what the relay checks). */
     private volatile String credentialHash;
     private final PublishQueue publishing;
-    private long helloTimer = -1;
-    private long expiryTimer = -1;
+    // set from the event loop and from the deliveries consumer (a refused hello restarts its timer)
+    private volatile long helloTimer = -1;
+    private volatile long expiryTimer = -1;
 
     DeviceConnection(WebSocketConnection socket, String userId, List<String> roles, RateLimiter rateLimiter,
             int maxPublishesWaiting) {
@@ -59,6 +62,14 @@ public final class DeviceConnection {
         return roles;
     }
 
+    boolean replaced() {
+        return replaced;
+    }
+
+    void markReplaced() {
+        replaced = true;
+    }
+
     void roles(List<String> refreshed) {
         this.roles = refreshed;
     }
@@ -72,8 +83,8 @@ public final class DeviceConnection {
         return lastHeard;
     }
 
-    AtomicInteger pendingWrites() {
-        return pendingWrites;
+    AtomicLong pendingWriteBytes() {
+        return pendingWriteBytes;
     }
 
     long slowSince() {

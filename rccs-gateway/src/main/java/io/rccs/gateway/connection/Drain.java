@@ -33,16 +33,21 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class Drain implements HealthCheck, HttpUpgradeCheck {
 
-    static final long RECONNECT_SPREAD_MS = 1000;
+    /** Longest delay a {@code reconnect} frame asks for (rccs-client honours up to 5 s). */
+    static final long MAX_RECONNECT_SPREAD_MS = 5000;
+    /** Time for load balancers to see readiness go down before the clients are told to move. */
+    static final long READINESS_LEAD_MS = 1000;
 
     private final LocalConnections connections;
+    private final ConnectionEnds ends;
     private final FrameSender sender;
     private final GatewayLease lease;
     private final GatewayConfig config;
     private volatile boolean draining;
 
-    public Drain(LocalConnections connections, FrameSender sender, GatewayLease lease, GatewayConfig config) {
+    public Drain(LocalConnections connections, ConnectionEnds ends, FrameSender sender, GatewayLease lease, GatewayConfig config) {
         this.connections = connections;
+        this.ends = ends;
         this.sender = sender;
         this.lease = lease;
         this.config = config;
@@ -81,10 +86,14 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
             return;
         }
         draining = true;
+        pause(READINESS_LEAD_MS);
+        // spread the moves over half the drain (at most 5 s): the other gateways and the relay take the
+        // hellos at a rate, not all at once
+        long spread = Math.min(MAX_RECONNECT_SPREAD_MS, config.drainTimeout().toMillis() / 2);
         int told = 0;
         for (DeviceConnection connection : connections.all()) {
             sender.send(connection, ServerFrames.of(FrameType.RECONNECT, null,
-                    new Reconnect("draining", ThreadLocalRandom.current().nextLong(RECONNECT_SPREAD_MS + 1))));
+                    new Reconnect("draining", ThreadLocalRandom.current().nextLong(spread + 1))));
             told++;
         }
         Log.infof("draining: %d connections told to reconnect; waiting up to %s", told, config.drainTimeout());
@@ -96,13 +105,16 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
         for (DeviceConnection connection : connections.all()) {
             sender.close(connection, CloseCodes.GOING_AWAY, "the gateway is stopping: reconnect");
         }
-        // their closes are published as they come; give them a moment before the producer stops
-        long closeDeadline = System.nanoTime() + 3_000_000_000L;
-        while (!connections.all().isEmpty() && System.nanoTime() < closeDeadline) {
+        // their closes are published as they come; wait for them before the producer stops
+        long closeDeadline = System.nanoTime() + 5_000_000_000L;
+        while ((!connections.all().isEmpty() || ends.inFlight() > 0) && System.nanoTime() < closeDeadline) {
             pause(50);
         }
-        Log.infof("drained: %d connections closed by the gateway, %d still open", left, connections.all().size());
-        lease.release();
+        int open = connections.all().size();
+        Log.infof("drained: %d connections closed by the gateway, %d still open, %d closes unpublished", left, open,
+                ends.inFlight());
+        // what is left is the relay's to report offline: the run stays in the set for its sweep
+        lease.release(open == 0 && ends.inFlight() == 0);
     }
 
     private static void pause(long millis) {

@@ -19,25 +19,29 @@ public class FrameSender {
     private final TaggedCounters framesOut;
     private final TaggedCounters protocolErrors;
     private final MeterRegistry metrics;
-    private final int maxPendingWrites;
+    private final long maxPendingBytes;
+    private final ConnectionEnds ends;
 
-    public FrameSender(MeterRegistry metrics, GatewayConfig config) {
+    public FrameSender(MeterRegistry metrics, GatewayConfig config, ConnectionEnds ends) {
         this.framesOut = new TaggedCounters(metrics, "rccs_frames_out_total", "type");
         this.protocolErrors = new TaggedCounters(metrics, "rccs_protocol_errors_total", "code");
         this.metrics = metrics;
-        this.maxPendingWrites = config.maxPendingWrites();
+        this.maxPendingBytes = config.maxPendingWriteBytes();
+        this.ends = ends;
     }
 
     /**
-     * Hands the frame to the socket. The frames waiting to be written are counted per connection: a
-     * client that does not read makes them pile up, and past twice the bound it is closed at once
-     * (past the bound for too long, by {@link Heartbeats}); the inbox keeps what it missed.
+     * Hands the frame to the socket. The bytes waiting to be written are counted per connection: a
+     * client that does not read makes them pile up, and past eight times the bound it is closed at
+     * once (past the bound for too long, by {@link Heartbeats}); the inbox keeps what it missed.
      */
     public void send(DeviceConnection connection, Frame frame) {
-        int pending = connection.pendingWrites().incrementAndGet();
-        if (pending > maxPendingWrites) {
-            if (pending > 2 * maxPendingWrites) {
-                connection.pendingWrites().decrementAndGet();
+        String text = FrameCodec.encode(frame);
+        long size = text.length();
+        long pending = connection.pendingWriteBytes().addAndGet(size);
+        if (pending > maxPendingBytes) {
+            if (pending > 8 * maxPendingBytes) {
+                connection.pendingWriteBytes().addAndGet(-size);
                 slowReader(connection);
                 return;
             }
@@ -46,26 +50,32 @@ public class FrameSender {
             }
         }
         framesOut.increment(frame.type());
-        connection.socket().sendText(FrameCodec.encode(frame)).subscribe().with(ignored -> written(connection),
+        connection.socket().sendText(text).subscribe().with(ignored -> written(connection, size),
                 failure -> {
-                    written(connection);
+                    written(connection, size);
                     Log.debugf("could not send %s to %s: %s", frame.type(), connection.connectionId(), failure.getMessage());
                 });
     }
 
-    private void written(DeviceConnection connection) {
-        if (connection.pendingWrites().decrementAndGet() <= maxPendingWrites && connection.slowSince() != 0) {
+    private void written(DeviceConnection connection, long size) {
+        if (connection.pendingWriteBytes().addAndGet(-size) <= maxPendingBytes && connection.slowSince() != 0) {
             connection.slowSince(0);
         }
     }
 
-    /** Closes a connection whose client does not read what it is sent. */
+    /**
+     * Ends a connection whose client does not read what it is sent. Its close frame waits behind
+     * the unread frames and may never go out, so its end is recorded now (offline to the other
+     * devices, nothing more routed to it), as for a dead peer; the socket goes when its TCP does.
+     */
     void slowReader(DeviceConnection connection) {
         if (connection.socket().isClosed()) {
             return;
         }
         metrics.counter("rccs_connections_closed_total", "reason", "slow_reader").increment();
         close(connection, CloseCodes.SLOW_READER, "frames were not read in time: reconnect and resume");
+        ends.ended(connection, CloseCodes.SLOW_READER).subscribe().with(ignored -> {
+        });
     }
 
     public void error(DeviceConnection connection, String corr, ErrorCode code, String message) {

@@ -51,15 +51,18 @@ public class Heartbeats {
         }
         long slowLimit = config.slowReaderTimeout().toNanos();
         for (DeviceConnection connection : connections.all()) {
-            if (connection.socket().isClosed()) {
-                continue;
-            }
+            boolean closing = connection.socket().isClosed();
             if (now - connection.lastHeard() > heartbeat + heartbeat / 2) {
+                // also a socket whose close never completed (its peer reads nothing): it must end
                 metrics.counter("rccs_connections_closed_total", "reason", "heartbeat_missed").increment();
-                sender.close(connection, CloseCodes.HEARTBEAT_MISSED, "nothing heard for one and a half heartbeat intervals");
+                if (!closing) {
+                    sender.close(connection, CloseCodes.HEARTBEAT_MISSED, "nothing heard for one and a half heartbeat intervals");
+                }
                 // a dead peer never answers the close: its end is recorded now, not after the close times out
                 ends.ended(connection, CloseCodes.HEARTBEAT_MISSED).subscribe().with(ignored -> {
                 });
+            } else if (closing) {
+                continue;
             } else if (connection.slowSince() != 0 && now - connection.slowSince() > slowLimit) {
                 sender.slowReader(connection);
             } else if (ping) {

@@ -10,6 +10,7 @@ import io.rccs.gateway.presence.PresenceWriter;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.protocol.Frame;
 import io.rccs.model.protocol.FrameType;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
 /**
@@ -76,6 +77,9 @@ public class HelloVerdicts {
                         .map(entry -> deliveries.send(entry.gateway(), new Delivery(entry.userId(), entry.deviceId(),
                                 entry.connectionId(), null, CloseCodes.REPLACED)))
                         .orElse(io.smallrye.mutiny.Uni.createFrom().voidItem()))
+                .call(ignored -> connections.byConnectionId(connection.connectionId()) == connection ? Uni.createFrom().voidItem()
+                        // it closed while the entry was written: the close's delete may have come first
+                        : presence.offline(connection))
                 .subscribe().with(ignored -> {
                 }, failure -> {
                     // without presence nothing reaches the device live: it must come back when presence works

@@ -57,7 +57,13 @@ public class LocalConnections {
             return connection;
         }
         DeviceConnection previous = byDevice.put(key(connection.userId(), connection.deviceId()), connection);
-        return previous == connection ? null : previous;
+        if (previous == connection) {
+            return null;
+        }
+        if (previous != null) {
+            previous.markReplaced();
+        }
+        return previous;
     }
 
     /** What forgetting a connection found. */

@@ -39,12 +39,14 @@ public class GatewayLease {
             redis.call('SADD', KEYS[2], ARGV[3])
             return 1""";
 
-    // a clean stop: nothing of this run is left to sweep
+    // a stop: the index is free at once; the run leaves the set only when nothing of it is left to sweep
     private static final String RELEASE = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then
               redis.call('DEL', KEYS[1])
             end
-            redis.call('SREM', KEYS[2], ARGV[2])
+            if ARGV[3] == '1' then
+              redis.call('SREM', KEYS[2], ARGV[2])
+            end
             return 1""";
 
     private final String epoch = UUID.randomUUID().toString();
@@ -69,31 +71,57 @@ public class GatewayLease {
         return epoch;
     }
 
+    /** Whether this run let go of its index (it is stopping). */
+    public boolean released() {
+        return released;
+    }
+
     /** Whether this run holds its index (it was taken at start and no other run took it since). */
     public boolean held() {
         return held;
     }
 
+    /** How long the alive key lives without a refresh: half a heartbeat interval. */
+    public Duration ttl() {
+        return config.heartbeat().dividedBy(2);
+    }
+
+    /** How often the alive key is refreshed: three times per {@link #ttl()}. */
+    public Duration refreshInterval() {
+        return ttl().dividedBy(3);
+    }
+
     /**
      * Takes the index at start, or fails the start: an index past the partition count would read
      * nothing meant for it, and two gateways on one index would steal each other's deliveries. The
-     * alive key of a run that died lapses within one heartbeat, so a quick restart waits for it.
+     * alive key of a run that died lapses within {@link #ttl()}, so a quick restart waits for it.
+     * Redis or Kafka not answering yet is waited for (up to a minute), not a reason to fail.
      */
     void acquire() {
         checkPartitions();
         String key = GatewayRuns.aliveKey(config.instance());
-        long deadline = System.nanoTime() + config.heartbeat().plusSeconds(2).toNanos();
+        long heldDeadline = System.nanoTime() + ttl().plusSeconds(2).toNanos();
+        long errorDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            long result = blockingRedis.execute("EVAL", REFRESH, "2", key, GatewayRuns.RUNS, epoch,
-                    Long.toString(config.heartbeat().toMillis()), GatewayRuns.run(config.instance(), epoch)).toLong();
-            if (result == 1) {
-                held = true;
-                Log.infof("gateway %d runs as epoch %s", config.instance(), epoch);
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("gateway index " + config.instance() + " is held by another running gateway ("
-                        + key + "): give each gateway its own rccs.gateway.instance");
+            try {
+                long result = blockingRedis.execute("EVAL", REFRESH, "2", key, GatewayRuns.RUNS, epoch,
+                        Long.toString(ttl().toMillis()), GatewayRuns.run(config.instance(), epoch)).toLong();
+                if (result == 1) {
+                    held = true;
+                    Log.infof("gateway %d runs as epoch %s", config.instance(), epoch);
+                    return;
+                }
+                if (System.nanoTime() > heldDeadline) {
+                    throw new IllegalStateException("gateway index " + config.instance() + " is held by another running gateway ("
+                            + key + "): give each gateway its own rccs.gateway.instance");
+                }
+            } catch (IllegalStateException conflict) {
+                throw conflict;
+            } catch (RuntimeException redisDown) {
+                if (System.nanoTime() > errorDeadline) {
+                    throw new IllegalStateException("Redis did not answer within 60 s: " + redisDown.getMessage(), redisDown);
+                }
+                Log.warnf("taking gateway index %d: Redis not answering yet (%s)", config.instance(), redisDown.getMessage());
             }
             sleep(Duration.ofMillis(500));
         }
@@ -116,13 +144,16 @@ public class GatewayLease {
         }
     }
 
-    /** Keeps the claim for another heartbeat interval; false when another run took the index. */
+    /**
+     * Keeps the claim for another {@link #ttl()}, or takes it back after a Redis restart; false when
+     * another run took the index (a failure when Redis does not answer).
+     */
     Uni<Boolean> refresh() {
         if (released) {
             return Uni.createFrom().item(false);
         }
         return redis.execute("EVAL", REFRESH, "2", GatewayRuns.aliveKey(config.instance()), GatewayRuns.RUNS, epoch,
-                Long.toString(config.heartbeat().toMillis()), GatewayRuns.run(config.instance(), epoch))
+                Long.toString(ttl().toMillis()), GatewayRuns.run(config.instance(), epoch))
                 .map(result -> {
                     boolean kept = result.toLong() == 1;
                     if (held && !kept) {
@@ -133,12 +164,15 @@ public class GatewayLease {
                 });
     }
 
-    /** A clean stop: the relay has nothing to sweep (every connection's close was published). */
-    public void release() {
+    /**
+     * A stop: the index is let go. When every connection's close was published ({@code clean}) the run
+     * leaves the set too; otherwise it stays, and the relay's sweep reports the rest offline.
+     */
+    public void release(boolean clean) {
         released = true;
         try {
             blockingRedis.execute("EVAL", RELEASE, "2", GatewayRuns.aliveKey(config.instance()), GatewayRuns.RUNS, epoch,
-                    GatewayRuns.run(config.instance(), epoch));
+                    GatewayRuns.run(config.instance(), epoch), clean ? "1" : "0");
         } catch (RuntimeException e) {
             Log.warnf("could not release gateway index %d: %s (its run lapses on its own)", config.instance(), e.getMessage());
         }

@@ -19,6 +19,7 @@ import io.rccs.gateway.connection.DeviceConnection;
 import io.rccs.gateway.connection.LocalConnections;
 import io.rccs.model.presence.PresenceEntry;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
@@ -75,6 +76,7 @@ public class PresenceWriter {
     private final Vertx vertx;
     private final Duration ttl;
     private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final AtomicBoolean leasing = new AtomicBoolean();
 
     public PresenceWriter(ReactiveRedisDataSource redis, LocalConnections connections, GatewayConfig config, GatewayLease lease,
             Vertx vertx) {
@@ -93,7 +95,35 @@ public class PresenceWriter {
      */
     void start(@Observes @Priority(1) StartupEvent started) {
         lease.acquire();
+        // the lease on its own timer: a slow round of presence batches must not let the alive key lapse
+        vertx.setPeriodic(lease.refreshInterval().toMillis(), ignored -> keepLease());
         vertx.setPeriodic(config.heartbeat().toMillis() / 3, ignored -> refreshAll());
+    }
+
+    /**
+     * Refreshes the lease. When another gateway took the index (misconfigured, or after this one was
+     * cut off from Redis), this run is dead for the services: its connections are closed (1012) so
+     * the clients reconnect to a live gateway and announce themselves again.
+     */
+    private void keepLease() {
+        if (!leasing.compareAndSet(false, true)) {
+            return;
+        }
+        boolean wasHeld = lease.held();
+        lease.refresh()
+                .onTermination().invoke(() -> leasing.set(false))
+                .subscribe().with(kept -> {
+                    if (wasHeld && !kept && !lease.released()) {
+                        Log.errorf("gateway index %d was taken by another gateway: closing %d connections", config.instance(),
+                                connections.all().size());
+                        for (DeviceConnection connection : connections.all()) {
+                            connection.socket().close(new CloseReason(1012, "this gateway lost its index: reconnect"))
+                                    .subscribe().with(ignored -> {
+                                    }, failure -> {
+                                    });
+                        }
+                    }
+                }, failure -> Log.debugf("gateway lease refresh failed: %s", Failures.describe(failure)));
     }
 
     /** Writes the device's entry and returns the one it replaced (maybe on another gateway). */
@@ -122,11 +152,10 @@ public class PresenceWriter {
             return; // the previous round is still on its way (Redis is slow or away)
         }
         List<DeviceConnection> all = new ArrayList<>(connections.devices());
-        lease.refresh().onFailure().recoverWithItem(false)
-                .chain(() -> Multi.createFrom().range(0, (all.size() + REFRESH_BATCH - 1) / REFRESH_BATCH)
+        Multi.createFrom().range(0, (all.size() + REFRESH_BATCH - 1) / REFRESH_BATCH)
                         .onItem().transformToUniAndConcatenate(batch -> refreshBatch(all.subList(batch * REFRESH_BATCH,
                                 Math.min(all.size(), (batch + 1) * REFRESH_BATCH))))
-                        .collect().last())
+                        .collect().last()
                 .onTermination().invoke(() -> refreshing.set(false))
                 .subscribe().with(ignored -> {
                 }, failure -> Log.debugf("presence refresh failed: %s", Failures.describe(failure)));
