@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.CloseReason;
@@ -284,7 +285,10 @@ public class ConnectEndpoint {
      */
     @OnError
     public Uni<Void> onError(Throwable failure, WebSocketConnection socket) {
-        boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("overflow");
+        // a message over the limit in fragments: Vert.x refuses to buffer more; in one frame: Netty's decoder
+        // refuses it and closes the channel itself (the close is then recorded as 1005)
+        boolean tooBig = failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("overflow")
+                || failure instanceof CorruptedWebSocketFrameException;
         if (tooBig) {
             metrics.counter("rccs_connections_closed_total", "reason", "too_big").increment();
         } else {
