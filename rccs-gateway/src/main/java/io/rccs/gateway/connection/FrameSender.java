@@ -76,11 +76,51 @@ public class FrameSender {
         close(connection, CloseCodes.SLOW_READER, "frames were not read in time: reconnect and resume");
         ends.ended(connection, CloseCodes.SLOW_READER).subscribe().with(ignored -> {
         });
+        abort(connection);
     }
 
     public void error(DeviceConnection connection, String corr, ErrorCode code, String message) {
         protocolErrors.increment(code.wire());
         send(connection, ServerFrames.error(corr, code, message));
+    }
+
+    /**
+     * Drops the TCP connection under the socket at once, with whatever waits to be written: for a peer
+     * that reads nothing (or is dead) a close frame never gets through, and the socket would keep its
+     * unwritten frames for as long as the peer keeps TCP open. websockets-next has no API for it, so
+     * the Vert.x socket is reached by reflection; if that ever fails, the close frame stays the way.
+     */
+    void abort(DeviceConnection connection) {
+        try {
+            Object webSocket = webSocketOf(connection.socket());
+            if (webSocket instanceof io.vertx.core.http.impl.WebSocketImplBase<?> base) {
+                base.channelHandlerContext().channel().close();
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.debugf("could not drop the TCP connection of %s: %s", connection.connectionId(), e.toString());
+        }
+    }
+
+    private static volatile java.lang.reflect.Method webSocketAccessor;
+
+    private static Object webSocketOf(Object socket) throws ReflectiveOperationException {
+        java.lang.reflect.Method accessor = webSocketAccessor;
+        if (accessor == null) {
+            for (Class<?> type = socket.getClass(); type != null && accessor == null; type = type.getSuperclass()) {
+                for (java.lang.reflect.Method method : type.getDeclaredMethods()) {
+                    if (method.getName().equals("webSocket") && method.getParameterCount() == 0) {
+                        method.setAccessible(true);
+                        accessor = method;
+                        break;
+                    }
+                }
+            }
+            if (accessor == null) {
+                throw new NoSuchMethodException("webSocket() of " + socket.getClass());
+            }
+            webSocketAccessor = accessor;
+        }
+        return accessor.invoke(socket);
     }
 
     public void close(DeviceConnection connection, int code, String reason) {

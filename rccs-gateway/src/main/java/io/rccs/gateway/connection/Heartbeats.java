@@ -61,6 +61,7 @@ public class Heartbeats {
                 // a dead peer never answers the close: its end is recorded now, not after the close times out
                 ends.ended(connection, CloseCodes.HEARTBEAT_MISSED).subscribe().with(ignored -> {
                 });
+                sender.abort(connection);
             } else if (closing) {
                 continue;
             } else if (connection.slowSince() != 0 && now - connection.slowSince() > slowLimit) {
