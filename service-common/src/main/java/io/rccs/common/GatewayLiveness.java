@@ -121,25 +121,41 @@ public class GatewayLiveness {
     }
 
     private void refresh() {
-        if (alive.isEmpty() || !refreshing.compareAndSet(false, true)) {
-            return;
+        if (!alive.isEmpty()) {
+            Periodic.runOnce(refreshing, "refresh of the gateways' alive keys", () -> read(List.copyOf(alive.keySet())));
         }
-        read(List.copyOf(alive.keySet())).eventually(() -> refreshing.set(false)).subscribe().with(ignored -> {
-        }, failure -> Log.debugf("alive keys of the gateways not refreshed (the next refresh retries): %s",
-                Failures.describe(failure)));
     }
 
-    /** One MGET of the alive keys of these indexes. */
-    private Uni<Void> read(Collection<Integer> indexes) {
+    /**
+     * Reads the alive keys of these gateway indexes now (one MGET), remembers them, and returns the
+     * epoch each holds (an index whose key is missing is absent): what the relay's sweep judges runs by.
+     */
+    public Uni<Map<Integer, String>> holders(Collection<Integer> indexes) {
+        return read(indexes).map(read -> {
+            Map<Integer, String> holders = new java.util.HashMap<>();
+            read.forEach((index, epoch) -> {
+                if (!epoch.isEmpty()) {
+                    holders.put(index, epoch);
+                }
+            });
+            return holders;
+        });
+    }
+
+    /** One MGET of the alive keys of these indexes: index to epoch, "" for a missing key. */
+    private Uni<Map<Integer, String>> read(Collection<Integer> indexes) {
         long read = reads.incrementAndGet();
         List<Integer> asked = List.copyOf(indexes);
         String[] keys = asked.stream().map(GatewayRuns::aliveKey).toArray(String[]::new);
-        return redis.execute("MGET", keys).invoke(response -> {
+        return redis.execute("MGET", keys).map(response -> {
+            Map<Integer, String> epochs = new java.util.HashMap<>();
             for (int i = 0; i < asked.size(); i++) {
                 Response value = response.get(i);
                 Alive seen = new Alive(value == null ? "" : value.toString(), read);
                 alive.merge(asked.get(i), seen, (old, now) -> old.read() > now.read() ? old : now);
+                epochs.put(asked.get(i), seen.epoch());
             }
-        }).replaceWithVoid();
+            return epochs;
+        });
     }
 }

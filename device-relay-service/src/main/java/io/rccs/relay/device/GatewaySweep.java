@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +24,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.EventPublisher;
+import io.rccs.common.GatewayLiveness;
 import io.rccs.common.consumption.Contexts;
 import io.rccs.common.consumption.Failures;
 import io.rccs.model.events.CloudEvent;
@@ -33,7 +33,7 @@ import io.rccs.model.events.EventTypes;
 import io.rccs.model.events.Topics;
 import io.rccs.model.presence.GatewayRuns;
 import io.rccs.model.presence.PresenceEntry;
-import io.rccs.relay.Periodic;
+import io.rccs.common.Periodic;
 import io.rccs.relay.RelayConfig;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -79,6 +79,7 @@ public class GatewaySweep {
             return 0""";
 
     private final ReactiveRedisDataSource redis;
+    private final GatewayLiveness liveness;
     private final MutinyEmitter<String> framesIn;
     private final RelayConfig config;
     private final Vertx vertx;
@@ -91,10 +92,11 @@ public class GatewaySweep {
     private final Counter closed;
     private long timer = -1;
 
-    public GatewaySweep(ReactiveRedisDataSource redis,
+    public GatewaySweep(ReactiveRedisDataSource redis, GatewayLiveness liveness,
             @Channel(Channels.FRAMES_IN_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = MAX_QUEUED) MutinyEmitter<String> framesIn,
             RelayConfig config, Vertx vertx, MeterRegistry metrics) {
         this.redis = redis;
+        this.liveness = liveness;
         this.framesIn = framesIn;
         this.config = config;
         this.vertx = vertx;
@@ -152,15 +154,7 @@ public class GatewaySweep {
      * reported offline meanwhile.
      */
     private Uni<List<String>> dead(List<String> runs) {
-        List<Integer> indexes = List.copyOf(new LinkedHashSet<>(runs.stream().map(GatewayRuns::gatewayOf).toList()));
-        return redis.execute("MGET", indexes.stream().map(GatewayRuns::aliveKey).toArray(String[]::new)).map(alive -> {
-            java.util.Map<Integer, String> holders = new java.util.HashMap<>();
-            for (int i = 0; i < indexes.size(); i++) {
-                Response epoch = alive.get(i);
-                if (epoch != null) {
-                    holders.put(indexes.get(i), epoch.toString());
-                }
-            }
+        return liveness.holders(new LinkedHashSet<>(runs.stream().map(GatewayRuns::gatewayOf).toList())).map(holders -> {
             long now = System.nanoTime();
             List<String> dead = new ArrayList<>();
             for (String run : runs) {

@@ -18,7 +18,7 @@ import io.rccs.common.consumption.Failures;
 import io.rccs.model.events.Delivery;
 import io.rccs.model.presence.PresenceEntry;
 import io.rccs.model.protocol.FrameCodec;
-import io.rccs.relay.Periodic;
+import io.rccs.common.Periodic;
 import io.rccs.relay.RelayConfig;
 import io.rccs.relay.inbox.InboxStore.Due;
 import io.smallrye.mutiny.Uni;

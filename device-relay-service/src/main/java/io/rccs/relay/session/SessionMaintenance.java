@@ -11,7 +11,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.rccs.common.consumption.Failures;
 import io.rccs.common.consumption.Contexts;
-import io.rccs.relay.Periodic;
+import io.rccs.common.Periodic;
 import io.rccs.relay.RelayConfig;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;

@@ -12,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.rccs.common.Periodic;
 import io.rccs.common.PresenceReader;
 import io.rccs.common.consumption.Failures;
 import io.rccs.gateway.GatewayConfig;
@@ -106,24 +107,19 @@ public class PresenceWriter {
      * the clients reconnect to a live gateway and announce themselves again.
      */
     private void keepLease() {
-        if (!leasing.compareAndSet(false, true)) {
-            return;
-        }
         boolean wasHeld = lease.held();
-        lease.refresh()
-                .onTermination().invoke(() -> leasing.set(false))
-                .subscribe().with(kept -> {
-                    if (wasHeld && !kept && !lease.released()) {
-                        Log.errorf("gateway index %d was taken by another gateway: closing %d connections", config.instance(),
-                                connections.all().size());
-                        for (DeviceConnection connection : connections.all()) {
-                            connection.socket().close(new CloseReason(1012, "this gateway lost its index: reconnect"))
-                                    .subscribe().with(ignored -> {
-                                    }, failure -> {
-                                    });
-                        }
-                    }
-                }, failure -> Log.debugf("gateway lease refresh failed: %s", Failures.describe(failure)));
+        Periodic.runOnce(leasing, "gateway lease refresh", () -> lease.refresh().invoke(kept -> {
+            if (wasHeld && !kept && !lease.released()) {
+                Log.errorf("gateway index %d was taken by another gateway: closing %d connections", config.instance(),
+                        connections.all().size());
+                for (DeviceConnection connection : connections.all()) {
+                    connection.socket().close(new CloseReason(1012, "this gateway lost its index: reconnect"))
+                            .subscribe().with(ignored -> {
+                            }, failure -> {
+                            });
+                }
+            }
+        }));
     }
 
     /** Writes the device's entry and returns the one it replaced (maybe on another gateway). */
@@ -147,18 +143,13 @@ public class PresenceWriter {
                 Long.toString(connection.onlineSince()), Long.toString(ttl.toMillis()), lease.epoch());
     }
 
+    /** All entries, a pipelined batch at a time; skipped while the previous round is on its way (Redis slow or away). */
     private void refreshAll() {
-        if (!refreshing.compareAndSet(false, true)) {
-            return; // the previous round is still on its way (Redis is slow or away)
-        }
-        List<DeviceConnection> all = new ArrayList<>(connections.devices());
-        Multi.createFrom().range(0, (all.size() + REFRESH_BATCH - 1) / REFRESH_BATCH)
-                        .onItem().transformToUniAndConcatenate(batch -> refreshBatch(all.subList(batch * REFRESH_BATCH,
-                                Math.min(all.size(), (batch + 1) * REFRESH_BATCH))))
-                        .collect().last()
-                .onTermination().invoke(() -> refreshing.set(false))
-                .subscribe().with(ignored -> {
-                }, failure -> Log.debugf("presence refresh failed: %s", Failures.describe(failure)));
+        List<DeviceConnection> all = List.copyOf(connections.devices());
+        Periodic.runOnce(refreshing, "presence refresh", () -> Multi.createFrom().iterable(all)
+                .group().intoLists().of(REFRESH_BATCH)
+                .onItem().transformToUniAndConcatenate(this::refreshBatch)
+                .collect().last());
     }
 
     private Uni<Void> refreshBatch(List<DeviceConnection> batch) {

@@ -1,4 +1,4 @@
-package io.rccs.relay;
+package io.rccs.common;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -7,7 +7,7 @@ import io.quarkus.logging.Log;
 import io.rccs.common.consumption.Failures;
 import io.smallrye.mutiny.Uni;
 
-/** The relay's periodic work (inbox and session maintenance): one run at a time, a failure left to the next run. */
+/** Periodic work of a service (maintenance sweeps, refreshes): one run at a time, a failure left to the next run. */
 public final class Periodic {
 
     private Periodic() {
