@@ -51,4 +51,11 @@ public interface QueueConfig {
     /** The most commands one {@code devices online} flush dispatches in a transaction (the rest follow). */
     @WithDefault("500")
     int flushBatch();
+
+    /**
+     * How often each replica counts the open commands by status and the outbox's entries for the
+     * gauges {@code rccs_commands_open} and {@code rccs_outbox_pending} (one query, never per command).
+     */
+    @WithDefault("15s")
+    Duration openCountInterval();
 }

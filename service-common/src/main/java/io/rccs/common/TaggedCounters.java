@@ -24,6 +24,17 @@ public final class TaggedCounters {
         this.tag = tag;
     }
 
+    /**
+     * Registers the counters of these values now, at 0: a series that first appears with 1 shows no
+     * increase to Prometheus, so an alert on it would miss the first occurrence.
+     */
+    public TaggedCounters atZero(Iterable<String> values) {
+        for (String value : values) {
+            counters.computeIfAbsent(value, v -> Counter.builder(name).tag(tag, v).register(registry));
+        }
+        return this;
+    }
+
     public void increment(String value) {
         Counter counter = counters.get(value);
         if (counter == null) {

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.quarkus.runtime.Startup;
 import io.rccs.common.Channels;
 import io.rccs.common.consumption.EventConsumption;
 import io.rccs.common.consumption.PermanentFailure;
@@ -25,6 +26,7 @@ import io.smallrye.mutiny.Uni;
  * device) goes to rccs.dead-letters with the reason.
  */
 @ApplicationScoped
+@Startup // created at start, so that its dead-letter counters exist before the first record
 public class SubmitConsumer {
 
     /** The consumer's name in dead letters and metrics: its group. */
@@ -38,6 +40,7 @@ public class SubmitConsumer {
     public SubmitConsumer(CommandStore store, EventConsumption consumption) {
         this.store = store;
         this.consumption = consumption;
+        consumption.expect(CONSUMER);
     }
 
     @Incoming(Channels.COMMANDS_SUBMIT)

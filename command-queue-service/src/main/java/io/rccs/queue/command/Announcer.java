@@ -34,7 +34,9 @@ final class Announcer {
     private final TaggedCounters transitions;
 
     Announcer(MeterRegistry metrics) {
-        this.transitions = new TaggedCounters(metrics, "rccs_commands_total", "status");
+        // every status from the start: the alerts on DEAD and EXPIRED must see the first one
+        this.transitions = new TaggedCounters(metrics, "rccs_commands_total", "status")
+                .atZero(java.util.Arrays.stream(CommandStatus.values()).map(Enum::name).toList());
     }
 
     /** The entries of one transaction, in the order they are to be published. */

@@ -8,6 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.quarkus.runtime.Startup;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
@@ -37,6 +38,7 @@ import io.smallrye.mutiny.Uni;
  * parallel.
  */
 @ApplicationScoped
+@Startup // created at start, so that its dead-letter counters exist before the first record
 public class CommandFrameConsumer {
 
     /** The consumer's name in dead letters and metrics: its group. */
@@ -54,6 +56,7 @@ public class CommandFrameConsumer {
         this.store = store;
         this.deliveries = deliveries;
         this.consumption = consumption;
+        consumption.expect(CONSUMER);
     }
 
     @Incoming(Channels.COMMANDS_IN)

@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.quarkus.runtime.Startup;
 import io.rccs.common.Channels;
 import io.rccs.common.consumption.EventConsumption;
 import io.rccs.model.events.DeviceEvent;
@@ -18,6 +19,7 @@ import io.smallrye.mutiny.Uni;
  * nothing left to do.
  */
 @ApplicationScoped
+@Startup // created at start, so that its dead-letter counters exist before the first record
 public class DeviceEventConsumer {
 
     /** The consumer's name in dead letters and metrics: its group. */
@@ -29,6 +31,7 @@ public class DeviceEventConsumer {
     public DeviceEventConsumer(CommandStore commands, EventConsumption consumption) {
         this.commands = commands;
         this.consumption = consumption;
+        consumption.expect(CONSUMER);
     }
 
     @Incoming(Channels.DEVICE_EVENTS)

@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.quarkus.runtime.Startup;
 import io.rccs.common.Channels;
 import io.rccs.common.consumption.EventConsumption;
 import io.rccs.common.consumption.PermanentFailure;
@@ -22,6 +23,7 @@ import io.smallrye.mutiny.Uni;
  * session closes. A replayed or older event changes nothing.
  */
 @ApplicationScoped
+@Startup // created at start, so that its dead-letter counters exist before the first record
 public class SessionEventConsumer {
 
     /** The consumer's name in dead letters and metrics: its group. */
@@ -41,6 +43,7 @@ public class SessionEventConsumer {
     public SessionEventConsumer(CommandStore commands, EventConsumption consumption) {
         this.commands = commands;
         this.consumption = consumption;
+        consumption.expect(CONSUMER);
     }
 
     @Incoming(Channels.SESSION_EVENTS)

@@ -5,11 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -53,6 +55,8 @@ public class InboxMaintenance {
     private final AtomicBoolean trimming = new AtomicBoolean();
     private final Counter redelivered;
     private final Counter trimmed;
+    private final AtomicLong unackedEntries = new AtomicLong();
+    private final AtomicLong unackedDevices = new AtomicLong();
 
     public InboxMaintenance(InboxStore store, DeliverySender deliveries, RelayConfig config, Vertx vertx, MeterRegistry metrics) {
         this.store = store;
@@ -61,6 +65,13 @@ public class InboxMaintenance {
         this.vertx = vertx;
         this.redelivered = metrics.counter("rccs_inbox_redelivered_total");
         this.trimmed = metrics.counter("rccs_inbox_trimmed_total");
+        // counted by the trim's timer, never per message; every relay instance reports the whole inbox
+        Gauge.builder("rccs_inbox_unacked_entries", unackedEntries, AtomicLong::get)
+                .description("Inbox entries stored and not yet acknowledged by their device (refreshed with the retention trim)")
+                .register(metrics);
+        Gauge.builder("rccs_inbox_unacked_devices", unackedDevices, AtomicLong::get)
+                .description("Devices with inbox entries they have not acknowledged (refreshed with the retention trim)")
+                .register(metrics);
     }
 
     void start(@Observes StartupEvent started) {
@@ -105,7 +116,12 @@ public class InboxMaintenance {
         return DeliverySender.all(work);
     }
 
+    /** Applies the retention, then counts what is left unacknowledged (the depth gauges). */
     Uni<Long> trim() {
-        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), config.inbox().minRetention(), TRIM_CHUNK).invoke(removed -> trimmed.increment(removed));
+        return store.trim(config.inbox().maxEntries(), config.inbox().retention(), config.inbox().minRetention(), TRIM_CHUNK).invoke(removed -> trimmed.increment(removed))
+                .call(() -> store.depth().invoke(depth -> {
+                    unackedEntries.set(depth.entries());
+                    unackedDevices.set(depth.devices());
+                }));
     }
 }

@@ -1,5 +1,8 @@
 package io.rccs.relay.inbox;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -11,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.ServerFrames;
@@ -59,6 +63,7 @@ public class InboxRouter {
     private final Counter duplicatesFromServices;
     private final Counter droppedForUnknown;
     private final Counter droppedForPending;
+    private final Timer routeLatency;
 
     public InboxRouter(InboxStore store, DeviceCache devices, DeliverySender deliveries, ReliableSteps steps,
             EventConsumption consumption, MeterRegistry metrics) {
@@ -73,6 +78,17 @@ public class InboxRouter {
         this.duplicatesFromServices = metrics.counter("rccs_inbox_entries_total", "outcome", "duplicate", "from", "service");
         this.droppedForUnknown = metrics.counter("rccs_inbox_appends_dropped_total", "device", "unknown");
         this.droppedForPending = metrics.counter("rccs_inbox_appends_dropped_total", "device", "pending");
+        // a histogram, so that percentiles can be aggregated over relay instances in Prometheus
+        this.routeLatency = Timer.builder("rccs_message_route")
+                .description("From the gateway receiving a message frame (the time of its CloudEvent) to the relay having"
+                        + " stored it and the broker having the deliveries to its online targets; new messages only")
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+                        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+                        Duration.ofMillis(2500), Duration.ofSeconds(5))
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30))
+                .register(metrics);
     }
 
     /** The frame types this router owns. */
@@ -114,6 +130,8 @@ public class InboxRouter {
     /** What one run asks of the inbox, and what to tell senders. */
     private static final class Plan {
         final List<Entry> entries = new ArrayList<>();
+        /** Per entry: when the gateway received its message, on the first entry of each message only (else null). */
+        final List<Instant> received = new ArrayList<>();
         final List<InboxStore.Ack> acks = new ArrayList<>();
         final List<Uni<Void>> replies = new ArrayList<>();
         final List<Event> rejected = new ArrayList<>();
@@ -149,6 +167,7 @@ public class InboxRouter {
                     return DeliverySender.all(rejections(consumer, plan))
                             .chain(() -> store(plan))
                             .chain(result -> steps.untilDone("inbox delivery", () -> deliver(result, plan.replies))
+                                    .invoke(() -> routed(result, plan.received))
                                     // stored already: the redelivery sweep or the next hello sends what did not go out
                                     .onFailure().recoverWithItem(failure -> {
                                         Log.warnf("delivery of a stored run failed for good: %s", Failures.describe(failure));
@@ -182,8 +201,11 @@ public class InboxRouter {
                 Frame delivered = in.frame().withFrom(in.deviceId());
                 String to = in.frame().to();
                 if (to == null) {
+                    Instant received = receivedAt(events.get(i));
                     for (String target : mine.trustedExcept(in.deviceId())) {
                         plan.entries.add(new Entry(in.userId(), target, in.deviceId(), in.frame().id(), delivered));
+                        plan.received.add(received);
+                        received = null; // one sample per message, however many targets
                     }
                     continue;
                 }
@@ -194,6 +216,7 @@ public class InboxRouter {
                     plan.replies.add(error(in, ErrorCode.NOT_TRUSTED, "device '" + to + "' is not trusted"));
                 } else {
                     plan.entries.add(new Entry(in.userId(), to, in.deviceId(), in.frame().id(), delivered));
+                    plan.received.add(receivedAt(events.get(i)));
                 }
             } catch (ProtocolException e) {
                 plan.replies.add(error(in, e.code(), e.getMessage()));
@@ -219,6 +242,35 @@ public class InboxRouter {
             return;
         }
         plan.entries.add(new Entry(append.userId(), append.deviceId(), append.senderDevice(), append.key(), append.frame()));
+        plan.received.add(null); // a service's frame, not a message: not in the latency
+    }
+
+    /**
+     * When the gateway received the frame: its CloudEvent's time, else the record's timestamp (the
+     * gateway's producer sets it as it sends). Both are the gateway's clock: skew between hosts shows.
+     */
+    private static Instant receivedAt(Event event) {
+        String time = event.event().time();
+        if (time != null) {
+            try {
+                return Instant.parse(time);
+            } catch (DateTimeParseException notATime) {
+                // fall through to the record's timestamp
+            }
+        }
+        return Instant.ofEpochMilli(event.record().timestamp());
+    }
+
+    /** Times each newly stored message (a redelivered duplicate would measure its first copy's age). */
+    private void routed(List<Stored> result, List<Instant> received) {
+        Instant now = Instant.now();
+        for (int i = 0; i < Math.min(result.size(), received.size()); i++) { // one Stored per entry, in order
+            Instant at = received.get(i);
+            if (at != null && result.get(i).created()) {
+                Duration took = Duration.between(at, now);
+                routeLatency.record(took.isNegative() ? Duration.ZERO : took);
+            }
+        }
     }
 
     private List<Uni<Void>> rejections(String consumer, Plan plan) {

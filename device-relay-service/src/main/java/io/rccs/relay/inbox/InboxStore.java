@@ -73,6 +73,10 @@ public class InboxStore {
     }
 
     /** A device whose unacknowledged entries are due to be sent again. */
+    /** Entries stored and not yet acknowledged (nor removed by retention), and the devices they wait for. */
+    public record Depth(long entries, long devices) {
+    }
+
     public record Due(String userId, String deviceId, long ackedSeq, OffsetDateTime sentAt) {
     }
 
@@ -292,6 +296,22 @@ public class InboxStore {
                     rows.forEach(row -> due.add(new Due(row.getString(0), row.getString(1), row.getLong(2),
                             row.getOffsetDateTime(3))));
                     return due;
+                });
+    }
+
+    /**
+     * The inbox's depth, from the cursors alone (one row per device, no entry is read): a device's
+     * seqs are consecutive, so what it still waits to acknowledge is last_seq minus the higher of
+     * what it acknowledged and what retention removed.
+     */
+    public Uni<Depth> depth() {
+        return pool.query("""
+                SELECT COALESCE(sum(last_seq - GREATEST(acked_seq, trimmed_seq)), 0), count(*)
+                  FROM relay.inbox_cursor WHERE last_seq > GREATEST(acked_seq, trimmed_seq)""")
+                .execute()
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Depth(row.getLong(0), row.getLong(1));
                 });
     }
 

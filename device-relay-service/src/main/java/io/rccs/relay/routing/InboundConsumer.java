@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.rccs.common.Channels;
 import io.rccs.common.DeliverySender;
 import io.rccs.common.TaggedCounters;
@@ -43,6 +44,7 @@ import io.vertx.core.Vertx;
  * they were sent. The offsets are committed only once the whole batch is done (EventConsumption).
  */
 @ApplicationScoped
+@Startup // created at start, so that its dead-letter counters exist before the first record
 public class InboundConsumer {
 
     /** The consumer's name in dead letters and metrics: its group. */
@@ -71,6 +73,7 @@ public class InboundConsumer {
         this.handoffs = handoffs;
         this.deliveries = deliveries;
         this.consumption = consumption;
+        consumption.expect(CONSUMER);
         this.frames = new TaggedCounters(metrics, "rccs_relay_frames_total", "type");
     }
 

@@ -4,6 +4,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.quarkus.websockets.next.CloseReason;
 import io.rccs.common.ServerFrames;
 import io.rccs.common.TaggedCounters;
@@ -14,6 +15,7 @@ import io.rccs.model.protocol.FrameCodec;
 
 /** Writes frames to connections without waiting: a slow client must not hold up the others. */
 @ApplicationScoped
+@Startup // created at start, so that the protocol error counters exist before the first connection
 public class FrameSender {
 
     private final TaggedCounters framesOut;
@@ -24,7 +26,9 @@ public class FrameSender {
 
     public FrameSender(MeterRegistry metrics, GatewayConfig config, ConnectionEnds ends) {
         this.framesOut = new TaggedCounters(metrics, "rccs_frames_out_total", "type");
-        this.protocolErrors = new TaggedCounters(metrics, "rccs_protocol_errors_total", "code");
+        // every code from the start: an alert on the error rate must see the first one
+        this.protocolErrors = new TaggedCounters(metrics, "rccs_protocol_errors_total", "code")
+                .atZero(java.util.Arrays.stream(ErrorCode.values()).map(ErrorCode::wire).toList());
         this.metrics = metrics;
         this.maxPendingBytes = config.maxPendingWriteBytes();
         this.ends = ends;

@@ -24,6 +24,11 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 @ApplicationScoped
 public class DeadLetters {
 
+    /** The reason of a record that is not a CloudEvent. */
+    public static final String MALFORMED = "malformed";
+    /** The reason of an event its handler refused for good. */
+    public static final String REJECTED = "rejected";
+
     private final MutinyEmitter<String> out;
     private final ReliableSteps steps;
     private final MeterRegistry metrics;
@@ -35,6 +40,16 @@ public class DeadLetters {
         this.steps = steps;
         this.metrics = metrics;
         this.source = "/" + application;
+    }
+
+    /**
+     * Registers the consumer's counters at 0, for every reason: an alert on their increase would
+     * otherwise miss the first dead letter (a series that first appears with 1 has no increase).
+     */
+    public void expect(String consumer) {
+        for (String reason : new String[] {MALFORMED, REJECTED}) {
+            metrics.counter("rccs_dead_letters_total", "consumer", consumer, "reason", reason);
+        }
     }
 
     public Uni<Void> send(String consumer, ConsumerRecord<String, String> record, String reason, Throwable error) {

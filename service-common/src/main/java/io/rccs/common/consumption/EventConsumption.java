@@ -64,6 +64,11 @@ public class EventConsumption {
         this.deadLetters = deadLetters;
     }
 
+    /** Makes the consumer's dead-letter counters exist from its start ({@link DeadLetters#expect}); once per consumer. */
+    public void expect(String consumer) {
+        deadLetters.expect(consumer);
+    }
+
     /** The batch's CloudEvents in offset order; every record that is not one is dead-lettered first. */
     public Uni<List<Event>> parse(String consumer, ConsumerRecords<String, String> records) {
         return parse(consumer, records, record -> true);
@@ -87,7 +92,7 @@ public class EventConsumption {
                 }
                 events.add(new Event(record, CloudEvent.fromJson(record.value())));
             } catch (IllegalArgumentException malformed) {
-                rejected = rejected.chain(() -> deadLetters.send(consumer, record, "malformed", malformed));
+                rejected = rejected.chain(() -> deadLetters.send(consumer, record, DeadLetters.MALFORMED, malformed));
             }
         }
         return rejected.replaceWith(events);
@@ -151,11 +156,11 @@ public class EventConsumption {
     /** One event: transient failures retried until done; a permanent one dead-letters the event. */
     public Uni<Void> handle(String consumer, Event event, Function<Event, Uni<Void>> handler) {
         return steps.untilDone(consumer + " " + event.type(), () -> handler.apply(event))
-                .onFailure().recoverWithUni(failure -> deadLetters.send(consumer, event.record(), "rejected", failure));
+                .onFailure().recoverWithUni(failure -> deadLetters.send(consumer, event.record(), DeadLetters.REJECTED, failure));
     }
 
     /** Dead-letters one event that can never succeed (for callers that detect it themselves). */
     public Uni<Void> reject(String consumer, Event event, Throwable why) {
-        return deadLetters.send(consumer, event.record(), "rejected", why);
+        return deadLetters.send(consumer, event.record(), DeadLetters.REJECTED, why);
     }
 }
