@@ -110,6 +110,10 @@ rccs.deliveries has partitions: an instance beyond them has no partition to read
 {{- if and $gw.autoscaling.enabled (gt (int $gw.autoscaling.maxReplicas) $partitions) -}}
 {{- fail (printf "gateway.autoscaling.maxReplicas (%d) exceeds the %d partitions of rccs.deliveries (kafka.topics.list): each gateway instance owns one partition; add partitions first" (int $gw.autoscaling.maxReplicas) $partitions) -}}
 {{- end -}}
+{{- $t := .Values.kafka.topics -}}
+{{- if or (lt (int $t.minInsyncReplicas) 1) (and (gt (int $t.replicas) 1) (ge (int $t.minInsyncReplicas) (int $t.replicas))) (and (eq (int $t.replicas) 1) (ne (int $t.minInsyncReplicas) 1)) -}}
+{{- fail (printf "kafka.topics.minInsyncReplicas (%d) must be below kafka.topics.replicas (%d), or 1 with one replica: producers use acks=all, so an equal value stops every produce while one broker restarts" (int $t.minInsyncReplicas) (int $t.replicas)) -}}
+{{- end -}}
 {{- range $name := list "gateway" "relay" "queue" -}}
 {{- $a := (index $.Values $name).autoscaling -}}
 {{- if and $a.enabled (gt (int $a.minReplicas) (int $a.maxReplicas)) -}}

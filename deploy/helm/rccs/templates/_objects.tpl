@@ -37,6 +37,8 @@ metadata:
     {{- include "rccs.labels" . | nindent 4 }}
 spec:
   maxUnavailable: {{ .svc.pdb.maxUnavailable }}
+  # an unready pod (e.g. every replica waiting out a database outage) must not block node drains
+  unhealthyPodEvictionPolicy: AlwaysAllow
   selector:
     matchLabels:
       {{- include "rccs.selectorLabels" . | nindent 6 }}
@@ -89,6 +91,10 @@ spec:
     matchLabels:
       {{- include "rccs.selectorLabels" . | nindent 6 }}
       rccs.io/metrics: "true"
+  # the Service's labels on every series, so dashboards and alerts select RCCS and not other apps
+  targetLabels:
+    - app.kubernetes.io/part-of
+    - app.kubernetes.io/name
   endpoints:
     - port: http
       path: /q/metrics
@@ -155,7 +161,9 @@ metadata:
   labels:
     {{- include "rccs.labels" . | nindent 4 }}
 spec:
+  {{- if not .svc.autoscaling.enabled }}
   replicas: {{ .svc.replicas }}
+  {{- end }}
   strategy:
     type: RollingUpdate
     rollingUpdate:

@@ -72,11 +72,11 @@ public class InboxStore {
     public record Replay(boolean resumed, long missed, long after) {
     }
 
-    /** A device whose unacknowledged entries are due to be sent again. */
     /** Entries stored and not yet acknowledged (nor removed by retention), and the devices they wait for. */
     public record Depth(long entries, long devices) {
     }
 
+    /** A device whose unacknowledged entries are due to be sent again. */
     public record Due(String userId, String deviceId, long ackedSeq, OffsetDateTime sentAt) {
     }
 
