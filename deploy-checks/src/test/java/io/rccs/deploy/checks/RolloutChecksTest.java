@@ -118,7 +118,7 @@ class RolloutChecksTest {
     }
 
     private static List<HasMetadata> copy(String variant) {
-        return Manifests.copyAll(Renders.get(variant).objects());
+        return new java.util.ArrayList<>(Manifests.copyAll(Renders.get(variant).objects()));
     }
 
     private static Deployment relay(List<HasMetadata> objects) {

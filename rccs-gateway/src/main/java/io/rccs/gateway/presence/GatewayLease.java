@@ -1,6 +1,7 @@
 package io.rccs.gateway.presence;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.smallrye.common.annotation.Identifier;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.rccs.gateway.GatewayConfig;
@@ -53,17 +55,35 @@ public class GatewayLease {
     private final GatewayConfig config;
     private final ReactiveRedisDataSource redis;
     private final RedisDataSource blockingRedis;
-    private final String bootstrapServers;
+    /** The admin client's settings: the broker settings every channel uses (security included). */
+    private final Map<String, Object> adminConfig;
     private volatile boolean held;
     /** Set on a clean stop: the refresh must not take the index back. */
     private volatile boolean released;
 
     public GatewayLease(GatewayConfig config, ReactiveRedisDataSource redis, RedisDataSource blockingRedis,
-            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaBroker) {
         this.config = config;
         this.redis = redis;
         this.blockingRedis = blockingRedis;
-        this.bootstrapServers = bootstrapServers;
+        this.adminConfig = adminConfig(kafkaBroker, bootstrapServers);
+    }
+
+    /**
+     * The {@code kafka.*} settings the channels share (a TLS or SASL listener's among them) that an admin
+     * client knows, so the partition check reaches the broker the way the channels do.
+     */
+    static Map<String, Object> adminConfig(Map<String, Object> kafkaBroker, String bootstrapServers) {
+        Map<String, Object> admin = new HashMap<>();
+        kafkaBroker.forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key)) {
+                admin.put(key, value);
+            }
+        });
+        admin.putIfAbsent(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
+        return admin;
     }
 
     /** This run's epoch: written into every presence entry it makes. */
@@ -128,8 +148,7 @@ public class GatewayLease {
     }
 
     private void checkPartitions() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000))) {
+        try (Admin admin = Admin.create(adminConfig)) {
             int partitions = admin.describeTopics(java.util.List.of(Topics.DELIVERIES)).allTopicNames()
                     .get(90, TimeUnit.SECONDS).get(Topics.DELIVERIES).partitions().size();
             if (config.instance() < 0 || config.instance() >= partitions) {
