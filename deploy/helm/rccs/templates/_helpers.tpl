@@ -111,7 +111,7 @@ rccs.deliveries has partitions: an instance beyond them has no partition to read
 {{- fail (printf "gateway.autoscaling.maxReplicas (%d) exceeds the %d partitions of rccs.deliveries (kafka.topics.list): each gateway instance owns one partition; add partitions first" (int $gw.autoscaling.maxReplicas) $partitions) -}}
 {{- end -}}
 {{- $t := .Values.kafka.topics -}}
-{{- if or (lt (int $t.minInsyncReplicas) 1) (and (gt (int $t.replicas) 1) (ge (int $t.minInsyncReplicas) (int $t.replicas))) (and (eq (int $t.replicas) 1) (ne (int $t.minInsyncReplicas) 1)) -}}
+{{- if and $t.create (or (lt (int $t.minInsyncReplicas) 1) (and (gt (int $t.replicas) 1) (ge (int $t.minInsyncReplicas) (int $t.replicas))) (and (eq (int $t.replicas) 1) (ne (int $t.minInsyncReplicas) 1))) -}}
 {{- fail (printf "kafka.topics.minInsyncReplicas (%d) must be below kafka.topics.replicas (%d), or 1 with one replica: producers use acks=all, so an equal value stops every produce while one broker restarts" (int $t.minInsyncReplicas) (int $t.replicas)) -}}
 {{- end -}}
 {{- range $name := list "gateway" "relay" "queue" -}}

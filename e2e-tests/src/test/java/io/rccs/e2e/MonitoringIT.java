@@ -54,10 +54,12 @@ class MonitoringIT {
     static final Path ALERT_RULES = Path.of(System.getProperty("rccs.e2e.alert-rules", "../deploy/helm/rccs/files/alert-rules.yaml"));
 
     /**
-     * Series no service exports: Prometheus' own {@code up} (the health of a scrape) and the pod
-     * readiness kube-state-metrics reports (a gateway that runs but is not ready).
+     * Series no service exports: Prometheus' own {@code up} (the health of a scrape) and what
+     * kube-state-metrics reports of pods and workloads (a gateway that runs but is not ready, a
+     * workload with no ready pod at all).
      */
-    static final Set<String> PROMETHEUS_OWN = Set.of("up", "kube_pod_status_ready");
+    static final Set<String> PROMETHEUS_OWN = Set.of("up", "kube_pod_status_ready", "kube_statefulset_status_replicas_ready",
+            "kube_deployment_status_replicas_available");
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -32,7 +32,7 @@ public final class RolloutChecks {
      *  the drain, the reconnect spread of up to 5 s, closing, the lease release, and room for Kafka to flush. */
     public static final Duration DRAIN_OVERHEAD = Duration.ofSeconds(20);
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);
 
     private RolloutChecks() {
     }
@@ -165,18 +165,19 @@ public final class RolloutChecks {
         return checks;
     }
 
-    /** "15s", "500ms", "5m", "1h" (the forms the ConfigMaps use); a bare number is seconds. */
+    /** "15s", "500ms", "5m", "1h", "1d" (Quarkus' short forms, any case); a bare number is seconds. */
     static Duration duration(String text) {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("not a duration: " + text);
         }
         long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
+        String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(java.util.Locale.ROOT);
         return switch (unit) {
             case "ms" -> Duration.ofMillis(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
             default -> Duration.ofSeconds(n);
         };
     }

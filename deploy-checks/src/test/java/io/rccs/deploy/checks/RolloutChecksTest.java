@@ -114,6 +114,7 @@ class RolloutChecksTest {
         assertThat(RolloutChecks.duration("500ms").toMillis()).isEqualTo(500);
         assertThat(RolloutChecks.duration("5m").toSeconds()).isEqualTo(300);
         assertThat(RolloutChecks.duration("10").toSeconds()).isEqualTo(10);
+        assertThat(RolloutChecks.duration("1D").toHours()).isEqualTo(24);
         assertThatThrownBy(() -> RolloutChecks.duration("PT10S")).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -51,6 +51,9 @@ public class GatewayLease {
             end
             return 1""";
 
+    /** Quarkus' key for a TLS registry configuration ({@code kafka.tls-configuration-name}). */
+    static final String TLS_CONFIGURATION_NAME = "tls-configuration-name";
+
     private final String epoch = UUID.randomUUID().toString();
     private final GatewayConfig config;
     private final ReactiveRedisDataSource redis;
@@ -77,7 +80,8 @@ public class GatewayLease {
     static Map<String, Object> adminConfig(Map<String, Object> kafkaBroker, String bootstrapServers) {
         Map<String, Object> admin = new HashMap<>();
         kafkaBroker.forEach((key, value) -> {
-            if (AdminClientConfig.configNames().contains(key)) {
+            // the TLS registry's name goes with the SSL engine factory Quarkus puts in for it
+            if (AdminClientConfig.configNames().contains(key) || TLS_CONFIGURATION_NAME.equals(key)) {
                 admin.put(key, value);
             }
         });

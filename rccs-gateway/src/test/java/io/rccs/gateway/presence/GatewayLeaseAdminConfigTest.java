@@ -16,6 +16,8 @@ class GatewayLeaseAdminConfigTest {
                 "security.protocol", "SASL_SSL",
                 "sasl.mechanism", "SCRAM-SHA-512",
                 "ssl.truststore.location", "/etc/kafka/truststore.p12",
+                "ssl.engine.factory.class", "io.quarkus.kafka.client.tls.QuarkusKafkaSslEngineFactory",
+                "tls-configuration-name", "kafka-tls",
                 "group.id", "not-for-admin",
                 "value.deserializer", "not-for-admin"), "ignored:9092");
 
@@ -23,6 +25,8 @@ class GatewayLeaseAdminConfigTest {
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                 .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.p12")
+                .containsEntry("ssl.engine.factory.class", "io.quarkus.kafka.client.tls.QuarkusKafkaSslEngineFactory")
+                .containsEntry("tls-configuration-name", "kafka-tls")
                 .containsEntry("default.api.timeout.ms", 60_000)
                 .doesNotContainKeys("group.id", "value.deserializer");
     }
