@@ -52,7 +52,7 @@ import io.rccs.model.protocol.payload.Welcome;
  *       {@code reconnect} frame), with exponential backoff and jitter capped at
  *       {@link Builder#maxBackoff}. A gateway that drains sends {@code reconnect {afterMs}}: the
  *       device stops sending there, acknowledges what it handed over, and leaves after
- *       {@code afterMs} plus a little jitter (5 s at most), resuming elsewhere as after any drop.</li>
+ *       {@code afterMs} plus a little jitter (20 s at most), resuming elsewhere as after any drop.</li>
  *   <li>Keeps its token alive: a connection is opened with the current token while it is valid for
  *       longer than the renewal margin, else with a new one from the supplier. Before the current
  *       token expires, the device sends a new one from the supplier in {@code auth.refresh}
@@ -109,10 +109,11 @@ public final class RccsDevice implements AutoCloseable {
     private static final Duration RECONNECT_BACKOFF_BASE = Duration.ofMillis(100);
     private static final int REMEMBERED_SENT_FRAMES = 2_000;
     /**
-     * The longest a draining gateway is stayed on, whatever {@code afterMs} it asks for: well within
-     * its default drain timeout of 10 s, after which it closes everyone at once.
+     * The longest a draining gateway is stayed on, whatever {@code afterMs} it asks for (a gateway
+     * asks for at most 16 s, then jitter): while it waits the device sends only acks, so this stays
+     * under the command queue's 30 s ack timeout and out of the 30 s before a token's renewal.
      */
-    static final Duration MAX_DRAIN_WAIT = Duration.ofSeconds(5);
+    static final Duration MAX_DRAIN_WAIT = Duration.ofSeconds(20);
     /** How soon an automatic token refresh that found no newer token is tried again, at most. */
     private static final Duration REFRESH_RETRY = Duration.ofSeconds(5);
 

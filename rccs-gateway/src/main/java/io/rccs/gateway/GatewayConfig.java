@@ -77,6 +77,16 @@ public interface GatewayConfig {
     Duration drainTimeout();
 
     /**
+     * On SIGTERM: how many of its clients per second a draining gateway sends to the others. The
+     * {@code reconnect} delays are spread over connections / rate seconds (at least 1 s; at most
+     * half the drain timeout and 16 s, since a client waits 20 s at most), so a gateway with
+     * thousands of clients does not ask the relay for all their hellos at once. At 500/s the rate
+     * holds up to 8,000 clients with a drain timeout of 32 s or more.
+     */
+    @WithDefault("500")
+    int drainReconnectRate();
+
+    /**
      * How long before its token's expiry a connection without a refreshed token is closed with 4401:
      * ahead of the framework's own close at the expiry (1008), so the client always sees 4401.
      */

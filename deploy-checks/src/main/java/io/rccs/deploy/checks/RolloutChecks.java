@@ -29,7 +29,7 @@ public final class RolloutChecks {
     /** The downward-API path of a StatefulSet pod's ordinal (label set by Kubernetes >= 1.28). */
     public static final String POD_INDEX_FIELD = "metadata.labels['apps.kubernetes.io/pod-index']";
     /** What the gateway's SIGTERM needs besides the drain timeout: the 1 s shutdown delay, the 1 s lead before
-     *  the drain, the reconnect spread of up to 5 s, closing, the lease release, and room for Kafka to flush. */
+     *  the drain, closing (the reconnect spread is within half the drain timeout), the lease release, and room for Kafka to flush. */
     public static final Duration DRAIN_OVERHEAD = Duration.ofSeconds(20);
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?", Pattern.CASE_INSENSITIVE);

@@ -1,6 +1,7 @@
 package io.rccs.gateway.connection;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.quarkus.websockets.next.WebSocketConnection;
@@ -35,6 +36,8 @@ public final class DeviceConnection {
     // set from the event loop and from the deliveries consumer (a refused hello restarts its timer)
     private volatile long helloTimer = -1;
     private volatile long expiryTimer = -1;
+    /** Set by the first close the gateway starts: later frames and closes have nowhere to go. */
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     DeviceConnection(WebSocketConnection socket, String userId, List<String> roles, RateLimiter rateLimiter,
             int maxPublishesWaiting) {
@@ -44,6 +47,16 @@ public final class DeviceConnection {
         this.roles = roles;
         this.rateLimiter = rateLimiter;
         this.lastHeard = System.nanoTime();
+    }
+
+    /** Whether the gateway has started to close this connection (or the socket is closed). */
+    public boolean closing() {
+        return closing.get() || socket.isClosed();
+    }
+
+    /** Marks the connection closing; true only for the first caller, who sends the close frame. */
+    boolean startClosing() {
+        return closing.compareAndSet(false, true) && !socket.isClosed();
     }
 
     public WebSocketConnection socket() {

@@ -1,5 +1,6 @@
 package io.rccs.gateway.connection;
 
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.annotation.Priority;
@@ -24,8 +25,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Graceful drain on SIGTERM (a rolling upgrade): readiness goes down and new upgrades are refused
  * with 503 (the load balancer sends new clients elsewhere), every client is told to
- * {@code reconnect} after a random delay of up to {@link #RECONNECT_SPREAD_MS} ms (so they do not all
- * land on the other gateways at once), the gateway waits up to {@code drain-timeout} for them to
+ * {@code reconnect} after a random delay spread over connections / {@code drain-reconnect-rate}
+ * seconds (see {@link #reconnectSpreadMillis}; so they do not all land on the other gateways at once), the gateway waits up to {@code drain-timeout} for them to
  * leave, closes the rest with 1001, and lets go of its index only then. The inbox keeps what each
  * client has not acknowledged, so a client that resumes elsewhere loses nothing.
  */
@@ -33,8 +34,14 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class Drain implements HealthCheck, HttpUpgradeCheck {
 
-    /** Longest delay a {@code reconnect} frame asks for (rccs-client honours up to 5 s). */
-    static final long MAX_RECONNECT_SPREAD_MS = 5000;
+    /** The shortest spread of the reconnects: a few clients still do not all move in one instant. */
+    static final long MIN_RECONNECT_SPREAD_MS = 1000;
+    /**
+     * The longest: rccs-client waits at most 20 s (with its jitter), which keeps a device's held
+     * frames (a command.ack) within the queue's 30 s ack timeout and its token renewal (30 s before
+     * expiry) out of the wait.
+     */
+    static final long MAX_RECONNECT_SPREAD_MS = 16_000;
     /** Time for load balancers to see readiness go down before the clients are told to move. */
     static final long READINESS_LEAD_MS = 1000;
 
@@ -76,6 +83,16 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
         drainNow();
     }
 
+    /**
+     * Over how many milliseconds the clients are told to move: connections / rate seconds, at least
+     * {@link #MIN_RECONNECT_SPREAD_MS}, at most half the drain timeout (the other half is for the
+     * last of them to reconnect and leave) and at most {@link #MAX_RECONNECT_SPREAD_MS}.
+     */
+    static long reconnectSpreadMillis(int connections, int ratePerSecond, Duration drainTimeout) {
+        long wanted = Math.max(MIN_RECONNECT_SPREAD_MS, connections * 1000L / Math.max(1, ratePerSecond));
+        return Math.min(Math.min(wanted, MAX_RECONNECT_SPREAD_MS), drainTimeout.toMillis() / 2);
+    }
+
     /** Without the shutdown delay (a test profile), at least the index is let go. */
     void stop(@Observes @Priority(1) ShutdownEvent shutdown) {
         drainNow();
@@ -87,9 +104,14 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
         }
         draining = true;
         pause(READINESS_LEAD_MS);
-        // spread the moves over half the drain (at most 5 s): the other gateways and the relay take the
-        // hellos at a rate, not all at once
-        long spread = Math.min(MAX_RECONNECT_SPREAD_MS, config.drainTimeout().toMillis() / 2);
+        // the other gateways and the relay take the hellos at a rate, not all at once
+        int count = connections.all().size();
+        long spread = reconnectSpreadMillis(count, config.drainReconnectRate(), config.drainTimeout());
+        if (count * 1000L / Math.max(1, config.drainReconnectRate()) > spread) {
+            Log.warnf("draining %d connections over %d ms: faster than rccs.gateway.drain-reconnect-rate (%d/s); "
+                    + "run more gateways, or give drain-timeout %d s (the longest spread, %d ms, is half of it)", count, spread,
+                    config.drainReconnectRate(), MAX_RECONNECT_SPREAD_MS * 2 / 1000, MAX_RECONNECT_SPREAD_MS);
+        }
         int told = 0;
         for (DeviceConnection connection : connections.all()) {
             sender.send(connection, ServerFrames.of(FrameType.RECONNECT, null,

@@ -40,6 +40,11 @@ public class FrameSender {
      * once (past the bound for too long, by {@link Heartbeats}); the inbox keeps what it missed.
      */
     public void send(DeviceConnection connection, Frame frame) {
+        if (connection.closing()) {
+            // a flood's last frames are still handled after its 4429: their answers have nowhere to go,
+            // and each would cost a warning on the event loop the other connections share
+            return;
+        }
         String text = FrameCodec.encode(frame);
         long size = text.length();
         long pending = connection.pendingWriteBytes().addAndGet(size);
@@ -128,6 +133,9 @@ public class FrameSender {
     }
 
     public void close(DeviceConnection connection, int code, String reason) {
+        if (!connection.startClosing()) {
+            return; // closed once already: a second close is only a warning in the framework's log
+        }
         connection.socket().close(new CloseReason(code, reason)).subscribe().with(ignored -> {
         }, failure -> Log.debugf("close of %s failed: %s", connection.connectionId(), failure.getMessage()));
     }
