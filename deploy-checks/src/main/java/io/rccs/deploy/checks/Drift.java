@@ -45,13 +45,7 @@ public final class Drift {
         List<String> out = new ArrayList<>();
         Map<String, HasMetadata> l = byKey(left);
         Map<String, HasMetadata> r = byKey(right);
-        for (String key : union(l.keySet(), r.keySet())) {
-            if (!r.containsKey(key)) {
-                out.add(key + ": only in " + leftName);
-            } else if (!l.containsKey(key)) {
-                out.add(key + ": only in " + rightName);
-            }
-        }
+        renderedByBoth(sides, l, r, out);
         for (Workload lw : Workloads.of(left)) {
             Workload rw = Workloads.of(right).stream()
                     .filter(w -> key(w.object()).equals(key(lw.object()))).findFirst().orElse(null);
@@ -90,16 +84,25 @@ public final class Drift {
         List<String> out = new ArrayList<>();
         Map<String, HasMetadata> l = byKey(left);
         Map<String, HasMetadata> r = byKey(right);
-        for (String key : union(l.keySet(), r.keySet())) {
-            if (!r.containsKey(key)) {
-                out.add(key + ": only in " + leftName);
-            } else if (!l.containsKey(key)) {
-                out.add(key + ": only in " + rightName);
-            } else {
-                diff(sides, key, content(l.get(key)), content(r.get(key)), out);
-            }
+        for (String key : renderedByBoth(sides, l, r, out)) {
+            diff(sides, key, content(l.get(key)), content(r.get(key)), out);
         }
         return out;
+    }
+
+    /** Reports each object only one side renders; returns the keys of those both render. */
+    private static List<String> renderedByBoth(Sides sides, Map<String, HasMetadata> l, Map<String, HasMetadata> r, List<String> out) {
+        List<String> both = new ArrayList<>();
+        for (String key : union(l.keySet(), r.keySet())) {
+            if (!r.containsKey(key)) {
+                out.add(key + ": only in " + sides.left());
+            } else if (!l.containsKey(key)) {
+                out.add(key + ": only in " + sides.right());
+            } else {
+                both.add(key);
+            }
+        }
+        return both;
     }
 
     private static JsonNode content(HasMetadata object) {

@@ -89,8 +89,13 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
      * last of them to reconnect and leave) and at most {@link #MAX_RECONNECT_SPREAD_MS}.
      */
     static long reconnectSpreadMillis(int connections, int ratePerSecond, Duration drainTimeout) {
-        long wanted = Math.max(MIN_RECONNECT_SPREAD_MS, connections * 1000L / Math.max(1, ratePerSecond));
+        long wanted = Math.max(MIN_RECONNECT_SPREAD_MS, wantedSpreadMillis(connections, ratePerSecond));
         return Math.min(Math.min(wanted, MAX_RECONNECT_SPREAD_MS), drainTimeout.toMillis() / 2);
+    }
+
+    /** How long moving these connections takes at the rate (a rate below 1 counts as 1/s). */
+    private static long wantedSpreadMillis(int connections, int ratePerSecond) {
+        return connections * 1000L / Math.max(1, ratePerSecond);
     }
 
     /** Without the shutdown delay (a test profile), at least the index is let go. */
@@ -107,7 +112,7 @@ public class Drain implements HealthCheck, HttpUpgradeCheck {
         // the other gateways and the relay take the hellos at a rate, not all at once
         int count = connections.all().size();
         long spread = reconnectSpreadMillis(count, config.drainReconnectRate(), config.drainTimeout());
-        if (count * 1000L / Math.max(1, config.drainReconnectRate()) > spread) {
+        if (spread < wantedSpreadMillis(count, config.drainReconnectRate())) {
             Log.warnf("draining %d connections over %d ms: faster than rccs.gateway.drain-reconnect-rate (%d/s); "
                     + "run more gateways, or give drain-timeout %d s (the longest spread, %d ms, is half of it)", count, spread,
                     config.drainReconnectRate(), MAX_RECONNECT_SPREAD_MS * 2 / 1000, MAX_RECONNECT_SPREAD_MS);
