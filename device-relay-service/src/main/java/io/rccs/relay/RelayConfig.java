@@ -90,9 +90,20 @@ public interface RelayConfig {
         @WithDefault("2m")
         Duration minRetention();
 
-        /** An entry sent to a connected device and not acknowledged within this time is sent again. */
+        /**
+         * An entry sent to a connected device and not acknowledged within this time is sent again;
+         * only entries stored longer ago than this are (younger ones are still on their way).
+         */
         @WithDefault("10s")
         Duration redeliveryTimeout();
+
+        /**
+         * While a connected device acknowledges nothing, each redelivery waits twice as long as the
+         * one before, from {@link #redeliveryTimeout()} up to this: a backlog longer than the timeout
+         * is not flooded with copies. An ack that moves, or a hello, starts again from the timeout.
+         */
+        @WithDefault("2m")
+        Duration redeliveryMaxInterval();
 
         /** How often the relay looks for unacknowledged entries to send again. */
         @WithDefault("1s")

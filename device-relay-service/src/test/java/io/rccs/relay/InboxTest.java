@@ -152,6 +152,33 @@ class InboxTest {
     }
 
     @Test
+    void redeliveriesWithoutAnAckBackOffAndLeaveYoungEntriesOnTheirWay() {
+        Duration timeout = config.inbox().redeliveryTimeout();
+        try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
+            hello(deliveries, target, unique("conn"), null);
+            String old = send(1).get(0);
+            Predicate<Delivery> copiesOfOld = frameFor(user, target, FrameType.MESSAGE).and(d -> old.equals(d.frame().id()));
+            deliveries.await("the first message", copiesOfOld);
+            // a second message two thirds of a timeout later: still younger than the timeout when the first is sent again
+            deliveries.poll(d -> false, timeout.multipliedBy(2).dividedBy(3));
+            String young = send(1).get(0);
+            Predicate<Delivery> copiesOfYoung = frameFor(user, target, FrameType.MESSAGE).and(d -> young.equals(d.frame().id()));
+            deliveries.await("the second message", copiesOfYoung);
+
+            deliveries.awaitCount("the first redelivery", copiesOfOld, 2);
+            long firstRedelivery = System.nanoTime();
+            assertThat(deliveries.all(copiesOfYoung)).as("a message younger than the timeout is not copied").hasSize(1);
+
+            deliveries.awaitCount("the second redelivery", copiesOfOld, 3);
+            Duration gap = Duration.ofNanos(System.nanoTime() - firstRedelivery);
+            // twice the timeout, less the sweep's period and the tail's polling
+            assertThat(gap).as("the second redelivery waits twice the timeout")
+                    .isGreaterThan(timeout.multipliedBy(2).minus(config.inbox().redeliverySweep()).minusMillis(500));
+            deliveries.awaitCount("the second message, older than the timeout now, sent again", copiesOfYoung, 2);
+        }
+    }
+
+    @Test
     void aSteadyStreamDoesNotPostponeTheRedeliveryOfAnUnacknowledgedMessage() {
         try (Tail<Delivery> deliveries = KafkaTestSupport.deliveries(GATEWAY)) {
             hello(deliveries, target, unique("conn"), null);

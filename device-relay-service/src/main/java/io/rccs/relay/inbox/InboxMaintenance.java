@@ -29,7 +29,9 @@ import io.vertx.mutiny.core.Vertx;
 /**
  * The inbox's two timers. Redelivery: entries sent to a connected device and not acknowledged
  * within the timeout are sent again (a delivery lost between the services and the socket must not
- * wait for a reconnect); a device found offline is left until its next hello. Retention: entries
+ * wait for a reconnect), with a doubling interval while the device acknowledges nothing, and only
+ * entries older than the timeout (a backlog is not answered with copies of what is on its way); a
+ * device found offline is left until its next hello. Retention: entries
  * past the age or count limit are removed, and the cursor remembers how far, for {@code missed}.
  * Both are safe with several relay instances (rows claimed with SKIP LOCKED, deletes idempotent).
  */
@@ -81,7 +83,7 @@ public class InboxMaintenance {
 
     /** Sends again what connected devices have not acknowledged in time. */
     Uni<Integer> sweep() {
-        return store.claimDue(config.inbox().redeliveryTimeout(), SWEEP_DEVICES).chain(due -> {
+        return store.claimDue(config.inbox().redeliveryTimeout(), config.inbox().redeliveryMaxInterval(), SWEEP_DEVICES).chain(due -> {
             if (due.isEmpty()) {
                 return Uni.createFrom().item(0);
             }
@@ -102,7 +104,8 @@ public class InboxMaintenance {
                 work.add(store.awaitConnect(device));
                 continue;
             }
-            work.add(store.framesAfter(device.userId(), device.deviceId(), device.ackedSeq(), SWEEP_ENTRIES)
+            work.add(store.framesDue(device.userId(), device.deviceId(), device.ackedSeq(), config.inbox().redeliveryTimeout(),
+                    SWEEP_ENTRIES)
                     .chain(frames -> {
                         redelivered.increment(frames.size());
                         List<Uni<Void>> sends = new ArrayList<>(frames.size());

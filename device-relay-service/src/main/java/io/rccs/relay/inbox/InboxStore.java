@@ -16,6 +16,7 @@ import io.rccs.model.protocol.FrameCodec;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -94,7 +95,8 @@ public class InboxStore {
             INSERT INTO relay.inbox_cursor AS c (user_id, device_id, last_seq, sent_at)
             SELECT user_id, device_id, n, now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, n)
             ON CONFLICT (user_id, device_id) DO UPDATE SET last_seq = c.last_seq + EXCLUDED.last_seq,
-              sent_at = CASE WHEN c.acked_seq < c.last_seq AND c.sent_at IS NOT NULL THEN c.sent_at ELSE now() END
+              sent_at = CASE WHEN c.acked_seq < c.last_seq AND c.sent_at IS NOT NULL THEN c.sent_at ELSE now() END,
+              redeliveries = CASE WHEN c.acked_seq < c.last_seq THEN c.redeliveries ELSE 0 END
             RETURNING user_id, device_id, last_seq""";
 
     private static final String INSERT_ENTRIES = """
@@ -104,7 +106,8 @@ public class InboxStore {
     // an ack that moves the position is progress: the redelivery timer starts again from it
     private static final String ACKNOWLEDGE = """
             UPDATE relay.inbox_cursor c SET acked_seq = GREATEST(c.acked_seq, LEAST(k.up_to, c.last_seq)),
-              sent_at = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq AND c.sent_at IS NOT NULL THEN now() ELSE c.sent_at END
+              sent_at = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq AND c.sent_at IS NOT NULL THEN now() ELSE c.sent_at END,
+              redeliveries = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq THEN 0 ELSE c.redeliveries END
               FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, up_to)
              WHERE c.user_id = k.user_id AND c.device_id = k.device_id""";
 
@@ -265,7 +268,8 @@ public class InboxStore {
                 ON CONFLICT (user_id, device_id) DO UPDATE SET
                   last_seq = GREATEST(c.last_seq, EXCLUDED.last_seq),
                   acked_seq = CASE WHEN EXCLUDED.last_seq > c.last_seq THEN EXCLUDED.last_seq ELSE c.acked_seq END,
-                  sent_at = CASE WHEN c.acked_seq < c.last_seq THEN now() ELSE c.sent_at END
+                  sent_at = CASE WHEN c.acked_seq < c.last_seq THEN now() ELSE c.sent_at END,
+                  redeliveries = 0
                 RETURNING last_seq, acked_seq, trimmed_seq""")
                 .execute(Tuple.of(userId, deviceId, lastSeq == null ? 0L : lastSeq))
                 .map(rows -> {
@@ -279,24 +283,42 @@ public class InboxStore {
     }
 
     /**
-     * Claims devices whose unacknowledged entries were sent more than {@code timeout} ago and marks
-     * them sent now; several relay instances each claim different devices (SKIP LOCKED).
+     * Claims devices whose unacknowledged entries were sent more than {@code timeout} ago, or more
+     * than twice that after one redelivery, four times after two, and so on up to {@code maxInterval};
+     * marks them sent now and counts the redelivery. Several relay instances each claim different
+     * devices (SKIP LOCKED).
      */
-    public Uni<List<Due>> claimDue(Duration timeout, int limit) {
+    public Uni<List<Due>> claimDue(Duration timeout, Duration maxInterval, int limit) {
+        // the first condition alone is what the partial index inbox_cursor_unacked serves
         return pool.preparedQuery("""
-                UPDATE relay.inbox_cursor c SET sent_at = now()
+                UPDATE relay.inbox_cursor c SET sent_at = now(), redeliveries = c.redeliveries + 1
                   FROM (SELECT user_id, device_id FROM relay.inbox_cursor
                          WHERE acked_seq < last_seq AND sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond'
-                         ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED) d
+                           AND sent_at < now() - LEAST($1 * power(2, LEAST(redeliveries, 30)), $2) * interval '1 millisecond'
+                         ORDER BY sent_at LIMIT $3 FOR UPDATE SKIP LOCKED) d
                  WHERE c.user_id = d.user_id AND c.device_id = d.device_id
                 RETURNING c.user_id, c.device_id, c.acked_seq, c.sent_at""")
-                .execute(Tuple.of(timeout.toMillis(), limit))
+                .execute(Tuple.of(timeout.toMillis(), Math.max(timeout.toMillis(), maxInterval.toMillis()), limit))
                 .map(rows -> {
                     List<Due> due = new ArrayList<>();
                     rows.forEach(row -> due.add(new Due(row.getString(0), row.getString(1), row.getLong(2),
                             row.getOffsetDateTime(3))));
                     return due;
                 });
+    }
+
+    /**
+     * The frames of up to {@code limit} entries after {@code afterSeq} that were stored more than
+     * {@code age} ago, in seq order: what a redelivery sends. A younger entry is still on its first
+     * way to the device (a backlog between the services is not a loss) and is left to it.
+     */
+    public Uni<List<String>> framesDue(String userId, String deviceId, long afterSeq, Duration age, int limit) {
+        return pool.preparedQuery("""
+                SELECT frame FROM relay.inbox_entry
+                 WHERE user_id = $1 AND device_id = $2 AND seq > $3 AND created_at < now() - $4 * interval '1 millisecond'
+                 ORDER BY seq LIMIT $5""")
+                .execute(Tuple.of(userId, deviceId, afterSeq, age.toMillis(), limit))
+                .map(InboxStore::frames);
     }
 
     /**
@@ -330,11 +352,13 @@ public class InboxStore {
         return pool.preparedQuery("""
                 SELECT frame FROM relay.inbox_entry WHERE user_id = $1 AND device_id = $2 AND seq > $3 ORDER BY seq LIMIT $4""")
                 .execute(Tuple.of(userId, deviceId, afterSeq, limit))
-                .map(rows -> {
-                    List<String> frames = new ArrayList<>();
-                    rows.forEach(row -> frames.add(row.getString(0)));
-                    return frames;
-                });
+                .map(InboxStore::frames);
+    }
+
+    private static List<String> frames(RowSet<Row> rows) {
+        List<String> frames = new ArrayList<>(rows.size());
+        rows.forEach(row -> frames.add(row.getString(0)));
+        return frames;
     }
 
     /** The device is offline: stop the timer until it connects (its hello replays), unless something was sent since. */
