@@ -222,7 +222,7 @@ class CommandsPartsTest {
     }
 
     @Test
-    void inboxAcksAcknowledgeTheHighestSeqOnceAndAtOnceAfterManyFrames() throws Exception {
+    void inboxAcksAcknowledgeWhatArrivedOnceAndAtOnceAfterManyFrames() throws Exception {
         InboxAcks acks = new InboxAcks();
         List<String> sent = new ArrayList<>();
         FrameSink sink = (text, outcome) -> sent.add(text);
@@ -239,6 +239,34 @@ class CommandsPartsTest {
         }
         assertThat(sent).hasSize(2);
         assertThat(acks.acked()).isEqualTo(5 + InboxAcks.ACK_EVERY);
+    }
+
+    @Test
+    void inboxAcksNeverAcknowledgePastAGapAndRepeatAnAckTheRelayMissed() throws Exception {
+        InboxAcks acks = new InboxAcks();
+        List<Long> upTos = new ArrayList<>();
+        FrameSink sink = (text, outcome) -> upTos.add(readUpTo(text));
+        acks.received(1, sink);
+        acks.received(3, sink);
+        acks.received(4, sink);
+        acks.flush(sink);
+        assertThat(upTos).as("2 is missing: 3 and 4 are not acknowledged yet").containsExactly(1L);
+        acks.received(2, sink);
+        acks.flush(sink);
+        assertThat(upTos).as("the gap filled").containsExactly(1L, 4L);
+        acks.flush(sink);
+        assertThat(upTos).as("nothing new").hasSize(2);
+        acks.received(3, sink); // sent again: the relay did not see the ack
+        acks.flush(sink);
+        assertThat(upTos).containsExactly(1L, 4L, 4L);
+    }
+
+    private static long readUpTo(String ackFrame) {
+        try {
+            return FrameCodec.mapper().readTree(ackFrame).path("payload").path("upTo").asLong();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
