@@ -42,6 +42,7 @@ final class BenchUser {
      */
     void connect(DeviceConnector connector) {
         close();
+        inbox.newConnection();
         UserDevices.Connected connected = connector.connectTrusted(name, List.of(RECEIVER, SENDER),
                 plan -> plan == RECEIVER ? inbox : this::onSenderFrame);
         token = connected.token();

@@ -15,14 +15,19 @@ import io.rccs.model.protocol.payload.Ack;
  * before it (from the first seq seen) — at once after {@link #ACK_EVERY} frames, otherwise by the
  * periodic {@link #flush} (every 100 ms in the benchmarks). A seq past a gap is not acknowledged
  * until the gap fills: acknowledging it would tell the relay that the missing entries arrived, and
- * it would never send them again.
+ * it would never send them again. One per connection: a replay starts at the oldest entry kept, and a
+ * user started over numbers its inbox from 1 again.
  */
 final class InboxAcks {
 
     /** Acknowledge after this many frames even before the periodic flush. */
     static final int ACK_EVERY = 200;
-    /** Seqs past a gap remembered at most (the highest is forgotten first; the relay sends it again). */
-    static final int MAX_AHEAD = 100_000;
+    /**
+     * Seqs past a gap remembered at most, as many as the relay keeps per device by default: with more
+     * than that behind it, the missing entry is past the relay's count limit and will not come; the
+     * gap is given up (its messages count as not delivered) rather than acks stopping for good.
+     */
+    static final int MAX_AHEAD = 10_000;
 
     /** The highest seq with nothing missing before it, -1 before the first. */
     private long contiguous = -1;
@@ -45,7 +50,10 @@ final class InboxAcks {
         } else if (seq > contiguous + 1) {
             ahead.add(seq);
             if (ahead.size() > MAX_AHEAD) {
-                ahead.pollLast();
+                contiguous = ahead.pollFirst();
+                while (!ahead.isEmpty() && ahead.first() == contiguous + 1) {
+                    contiguous = ahead.pollFirst();
+                }
             }
         } else if (seq <= ackedSeq) {
             ackMissed = true;

@@ -12,7 +12,8 @@ import io.rccs.model.protocol.FrameType;
 final class ReceiverInbox implements FrameSocket.Handler {
 
     private final RunTracker run;
-    private final InboxAcks acks = new InboxAcks();
+    /** Per connection ({@link #newConnection}). */
+    private volatile InboxAcks acks = new InboxAcks();
 
     ReceiverInbox(RunTracker run) {
         this.run = run;
@@ -37,6 +38,11 @@ final class ReceiverInbox implements FrameSocket.Handler {
         if (seq != null && seq.canConvertToLong()) {
             acks.received(seq.asLong(), socket); // replays of earlier runs are acknowledged too, to empty the inbox
         }
+    }
+
+    /** The receiver connects again: its acks start from the first seq this connection gets. */
+    void newConnection() {
+        acks = new InboxAcks();
     }
 
     /** Sends {@code ack upTo} for everything received since the last ack; the periodic timer calls this. */

@@ -259,6 +259,14 @@ class CommandsPartsTest {
         acks.received(3, sink); // sent again: the relay did not see the ack
         acks.flush(sink);
         assertThat(upTos).containsExactly(1L, 4L, 4L);
+
+        // a gap with more than MAX_AHEAD behind it will not be filled (the relay keeps no more): given up
+        long past = 6 + InboxAcks.MAX_AHEAD;
+        for (long seq = 6; seq <= past; seq++) {
+            acks.received(seq, null);
+        }
+        acks.flush(sink);
+        assertThat(upTos.get(upTos.size() - 1)).as("5 given up, everything after it acknowledged").isEqualTo(past);
     }
 
     private static long readUpTo(String ackFrame) {

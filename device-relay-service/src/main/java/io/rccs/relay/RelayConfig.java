@@ -101,8 +101,10 @@ public interface RelayConfig {
          * While a connected device acknowledges nothing, each redelivery waits twice as long as the
          * one before, from {@link #redeliveryTimeout()} up to this: a backlog longer than the timeout
          * is not flooded with copies. An ack that moves, or a hello, starts again from the timeout.
+         * Keep it well under {@link #minRetention()}: a lost entry should be tried several times
+         * before the count limit may remove it.
          */
-        @WithDefault("2m")
+        @WithDefault("1m")
         Duration redeliveryMaxInterval();
 
         /** How often the relay looks for unacknowledged entries to send again. */

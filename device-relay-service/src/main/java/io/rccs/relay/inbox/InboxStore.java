@@ -285,17 +285,23 @@ public class InboxStore {
     /**
      * Claims devices whose unacknowledged entries were sent more than {@code timeout} ago, or more
      * than twice that after one redelivery, four times after two, and so on up to {@code maxInterval};
-     * marks them sent now and counts the redelivery. Several relay instances each claim different
-     * devices (SKIP LOCKED).
+     * marks them sent now and counts the redelivery. Only a device whose oldest waiting entry is older
+     * than the timeout is claimed, so every claim sends something (a claim that sent nothing would
+     * double the next wait for nothing). Several relay instances each claim different devices (SKIP LOCKED).
      */
     public Uni<List<Due>> claimDue(Duration timeout, Duration maxInterval, int limit) {
         // the first condition alone is what the partial index inbox_cursor_unacked serves
         return pool.preparedQuery("""
                 UPDATE relay.inbox_cursor c SET sent_at = now(), redeliveries = c.redeliveries + 1
-                  FROM (SELECT user_id, device_id FROM relay.inbox_cursor
-                         WHERE acked_seq < last_seq AND sent_at IS NOT NULL AND sent_at < now() - $1 * interval '1 millisecond'
-                           AND sent_at < now() - LEAST($1 * power(2, LEAST(redeliveries, 30)), $2) * interval '1 millisecond'
-                         ORDER BY sent_at LIMIT $3 FOR UPDATE SKIP LOCKED) d
+                  FROM (SELECT w.user_id, w.device_id FROM relay.inbox_cursor w
+                         WHERE w.acked_seq < w.last_seq AND w.sent_at IS NOT NULL AND w.sent_at < now() - $1 * interval '1 millisecond'
+                           AND w.sent_at < now() - LEAST($1 * power(2, LEAST(w.redeliveries, 30)), $2) * interval '1 millisecond'
+                           -- the oldest entry waiting is itself older than the timeout: a claim always sends something
+                           AND EXISTS (SELECT 1 FROM relay.inbox_entry e
+                                        WHERE e.user_id = w.user_id AND e.device_id = w.device_id
+                                          AND e.seq = GREATEST(w.acked_seq, w.trimmed_seq) + 1
+                                          AND e.created_at < now() - $1 * interval '1 millisecond')
+                         ORDER BY w.sent_at LIMIT $3 FOR UPDATE OF w SKIP LOCKED) d
                  WHERE c.user_id = d.user_id AND c.device_id = d.device_id
                 RETURNING c.user_id, c.device_id, c.acked_seq, c.sent_at""")
                 .execute(Tuple.of(timeout.toMillis(), Math.max(timeout.toMillis(), maxInterval.toMillis()), limit))
@@ -361,10 +367,13 @@ public class InboxStore {
         return frames;
     }
 
-    /** The device is offline: stop the timer until it connects (its hello replays), unless something was sent since. */
+    /**
+     * The device is offline: stop the timer until it connects (its hello replays), unless something was
+     * sent since; the backoff starts again from the timeout.
+     */
     public Uni<Void> awaitConnect(Due due) {
         return pool.preparedQuery("""
-                UPDATE relay.inbox_cursor SET sent_at = NULL WHERE user_id = $1 AND device_id = $2 AND sent_at = $3""")
+                UPDATE relay.inbox_cursor SET sent_at = NULL, redeliveries = 0 WHERE user_id = $1 AND device_id = $2 AND sent_at = $3""")
                 .execute(Tuple.of(due.userId(), due.deviceId(), due.sentAt()))
                 .replaceWithVoid();
     }
