@@ -66,7 +66,10 @@ final class BenchUser {
     }
 
     void flushAcks() {
-        inbox.flush(receiver);
+        FrameSocket current = receiver;
+        if (current != null && current.isOpen()) { // not the old socket while connect() replaces it
+            inbox.flush(current);
+        }
     }
 
     void close() {

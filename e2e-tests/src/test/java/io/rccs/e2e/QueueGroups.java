@@ -33,7 +33,7 @@ final class QueueGroups {
     private QueueGroups() {
     }
 
-    /** The broker of the local stack, or $RCCS_E2E_KAFKA. */
+    /** The broker: $RCCS_E2E_KAFKA (`./rccs test` sets it), else the local stack's default. */
     static String bootstrap() {
         String configured = System.getenv("RCCS_E2E_KAFKA");
         return configured == null || configured.isBlank() ? "127.0.0.1:9092" : configured.trim();
@@ -53,11 +53,18 @@ final class QueueGroups {
             long deadline = System.nanoTime() + within.toNanos();
             String last = "";
             while (System.nanoTime() < deadline) {
-                Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(GROUPS.keySet()).all()
-                        .get(10, TimeUnit.SECONDS);
-                last = describe(groups);
-                if (groups.values().stream().allMatch(group -> settled(group, replicas, partitions.get(GROUPS.get(group.groupId()))))) {
-                    return;
+                try {
+                    Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(GROUPS.keySet()).all()
+                            .get(10, TimeUnit.SECONDS);
+                    last = describe(groups);
+                    if (groups.values().stream()
+                            .allMatch(group -> settled(group, replicas, partitions.get(GROUPS.get(group.groupId()))))) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException notYet) {
+                    // a group without members and offsets does not exist for the broker (GroupIdNotFoundException):
+                    // the restarted replica has not joined yet
+                    last = "not described: " + notYet.getMessage();
                 }
                 Devices.sleep(250);
             }

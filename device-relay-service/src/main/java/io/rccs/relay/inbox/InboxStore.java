@@ -295,6 +295,7 @@ public class InboxStore {
                 UPDATE relay.inbox_cursor c SET sent_at = now(), redeliveries = c.redeliveries + 1
                   FROM (SELECT w.user_id, w.device_id FROM relay.inbox_cursor w
                          WHERE w.acked_seq < w.last_seq AND w.sent_at IS NOT NULL AND w.sent_at < now() - $1 * interval '1 millisecond'
+                           AND w.trimmed_seq < w.last_seq
                            AND w.sent_at < now() - LEAST($1 * power(2, LEAST(w.redeliveries, 30)), $2) * interval '1 millisecond'
                            -- the oldest entry waiting is itself older than the timeout: a claim always sends something
                            AND EXISTS (SELECT 1 FROM relay.inbox_entry e
