@@ -47,22 +47,25 @@ final class InboxAcks {
         }
         if (seq == contiguous + 1) {
             contiguous = seq;
-            while (!ahead.isEmpty() && ahead.first() == contiguous + 1) {
-                contiguous = ahead.pollFirst();
-            }
+            releaseHeld();
         } else if (seq > contiguous + 1) {
             ahead.add(seq);
             if (ahead.size() > MAX_AHEAD) {
-                contiguous = ahead.pollFirst();
-                while (!ahead.isEmpty() && ahead.first() == contiguous + 1) {
-                    contiguous = ahead.pollFirst();
-                }
+                contiguous = ahead.pollFirst(); // the gap given up
+                releaseHeld();
             }
         } else if (seq <= ackedSeq) {
             ackMissed = true;
         }
         if (++sinceAck >= ACK_EVERY) {
             flush(sink);
+        }
+    }
+
+    /** Moves the held seqs that now follow {@code contiguous} without a gap into it. */
+    private void releaseHeld() {
+        while (!ahead.isEmpty() && ahead.first() == contiguous + 1) {
+            contiguous = ahead.pollFirst();
         }
     }
 

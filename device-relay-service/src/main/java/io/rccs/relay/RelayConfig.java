@@ -100,7 +100,8 @@ public interface RelayConfig {
         /**
          * While a connected device acknowledges nothing, each redelivery waits twice as long as the
          * one before, from {@link #redeliveryTimeout()} up to this: a backlog longer than the timeout
-         * is not flooded with copies. An ack that moves, or a hello, starts again from the timeout.
+         * is not flooded with copies. An ack that moves, a hello, the device found offline, or a first
+         * entry after everything was acknowledged starts again from the timeout.
          * Keep it well under {@link #minRetention()}: a lost entry should be tried several times
          * before the count limit may remove it.
          */

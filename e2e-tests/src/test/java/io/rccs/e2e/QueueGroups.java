@@ -2,18 +2,20 @@ package io.rccs.e2e;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.common.GroupState;
+
+import io.rccs.model.events.Topics;
 
 /**
  * The command queue's consumer groups as the broker sees them. A replica killed with SIGKILL stays a
@@ -25,10 +27,10 @@ final class QueueGroups {
 
     /** The queue's groups and the topic each reads (command-queue-service application.properties). */
     private static final Map<String, String> GROUPS = Map.of(
-            "command-queue", "rccs.commands.in",
-            "command-queue-devices", "rccs.device.events",
-            "command-queue-sessions", "rccs.session.events",
-            "command-queue-submit", "rccs.commands.submit");
+            "command-queue", Topics.COMMANDS_IN,
+            "command-queue-devices", Topics.DEVICE_EVENTS,
+            "command-queue-sessions", Topics.SESSION_EVENTS,
+            "command-queue-submit", Topics.COMMANDS_SUBMIT);
 
     private QueueGroups() {
     }
@@ -81,7 +83,7 @@ final class QueueGroups {
     private static Map<String, Integer> partitionCounts(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
         Collection<String> topics = GROUPS.values();
         return admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).entrySet().stream()
-                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().partitions().size()));
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().partitions().size()));
     }
 
     private static boolean settled(ConsumerGroupDescription group, int replicas, int partitions) {
@@ -93,7 +95,7 @@ final class QueueGroups {
     private static String describe(Map<String, ConsumerGroupDescription> groups) {
         return groups.values().stream()
                 .map(group -> group.groupId() + " " + group.groupState() + " " + group.members().size() + " member(s) "
-                        + List.copyOf(group.members().stream().map(m -> m.assignment().topicPartitions().size()).toList())
+                        + group.members().stream().map(m -> m.assignment().topicPartitions().size()).toList()
                         + " partitions")
                 .sorted().toList().toString();
     }
