@@ -6,10 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.websockets.next.OpenConnections;
+import io.quarkus.websockets.next.WebSocketConnection;
 import io.rccs.client.RccsClient;
 
 /** SPEC 3: the upgrade of /v1/connect needs a valid bearer token; anything else is HTTP 401 and no socket. */
@@ -35,5 +42,19 @@ class UpgradeAuthTest {
     @Test
     void withAValidUserTokenTheUpgradeSucceeds() {
         assertThat(RccsClient.upgradeStatus(ws(connect), token("alice"))).isEqualTo(101);
+    }
+
+    @Inject
+    OpenConnections open;
+
+    /** The verified token is not kept with the connection (issue 9: heap per idle connection). */
+    @Test
+    void anOpenConnectionKeepsNoCopyOfItsBearerHeader() throws Exception {
+        try (RccsClient client = RccsClient.connect(ws(connect), token("alice"), Duration.ofSeconds(10))) {
+            WebSocketConnection connection = Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> open.listAll().stream().findFirst(), java.util.Optional::isPresent).orElseThrow();
+            assertThat(connection.handshakeRequest().header("authorization")).isNull();
+            assertThat(connection.handshakeRequest().header("upgrade")).isEqualToIgnoringCase("websocket");
+        }
     }
 }

@@ -41,8 +41,11 @@ import io.vertx.core.buffer.Buffer;
  * The gateway answers ping itself, checks every frame, and publishes the rest to Kafka for the
  * services; what they answer comes back through {@link io.rccs.gateway.routing.DeliveryReceiver}.
  */
-@WebSocket(path = "/v1/connect")
+@WebSocket(path = ConnectEndpoint.PATH)
 public class ConnectEndpoint {
+
+    /** The endpoint's path (also the HTTP permission's, in application.properties). */
+    static final String PATH = "/v1/connect";
 
     private final SecurityIdentity identity;
     private final LocalConnections connections;

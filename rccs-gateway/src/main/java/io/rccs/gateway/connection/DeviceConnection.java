@@ -176,6 +176,8 @@ public final class DeviceConnection {
         this.trusted = trusted;
         this.credentialHash = null;
         welcomed = true;
+        // read only while awaiting the welcome
+        this.helloId = null;
     }
 
     /** This connection's frames on their way to the broker. */

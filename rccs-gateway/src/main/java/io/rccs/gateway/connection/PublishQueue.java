@@ -32,7 +32,8 @@ final class PublishQueue {
     }
 
     private final int capacity;
-    private final ArrayDeque<Frame> waiting = new ArrayDeque<>();
+    /** Null while nothing waits: an idle connection keeps no empty queue (issue 9's heap per connection). */
+    private ArrayDeque<Frame> waiting;
     private int inFlight;
     private String refusedUntil;
     private long refusingSince;
@@ -48,9 +49,12 @@ final class PublishQueue {
             }
             refusedUntil = null;
         }
-        if (waiting.size() + inFlight >= capacity) {
+        if (waiting() + inFlight >= capacity) {
             refuseFrom(frame.id(), nowNanos);
             return Offer.REFUSED;
+        }
+        if (waiting == null) {
+            waiting = new ArrayDeque<>();
         }
         waiting.add(frame);
         return Offer.QUEUED;
@@ -58,10 +62,16 @@ final class PublishQueue {
 
     /** The frames to hand to the producer now, in order (none while the window is full). */
     synchronized List<Frame> take() {
+        if (waiting == null || inFlight >= WINDOW) {
+            return List.of();
+        }
         List<Frame> out = new ArrayList<>(Math.min(waiting.size(), WINDOW - inFlight));
         while (inFlight < WINDOW && !waiting.isEmpty()) {
             out.add(waiting.poll());
             inFlight++;
+        }
+        if (waiting.isEmpty()) {
+            waiting = null;
         }
         return out;
     }
@@ -74,12 +84,18 @@ final class PublishQueue {
     /** A frame on its way was refused: it and all still waiting behind it are given back, in order, to be answered. */
     synchronized List<Frame> failed(Frame frame, long nowNanos) {
         inFlight--;
-        List<Frame> refused = new ArrayList<>(waiting.size() + 1);
+        List<Frame> refused = new ArrayList<>(waiting() + 1);
         refused.add(frame);
-        refused.addAll(waiting);
-        waiting.clear();
+        if (waiting != null) {
+            refused.addAll(waiting);
+            waiting = null;
+        }
         refuseFrom(frame.id(), nowNanos);
         return refused;
+    }
+
+    private int waiting() {
+        return waiting == null ? 0 : waiting.size();
     }
 
     private void refuseFrom(String frameId, long nowNanos) {

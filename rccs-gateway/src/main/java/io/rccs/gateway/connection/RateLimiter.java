@@ -10,7 +10,9 @@ public final class RateLimiter {
     private final int burst;
     private double tokens;
     private long lastRefill;
-    private final long[] violations;
+    private final int maxViolationsPerMinute;
+    /** The last violations' times, a ring; made at the first violation (most connections never have one). */
+    private long[] violations;
     private int violationIndex;
 
     public RateLimiter(int perSecond, int burst, int maxViolationsPerMinute, long nowNanos) {
@@ -21,8 +23,7 @@ public final class RateLimiter {
         if (maxViolationsPerMinute < 1) {
             throw new IllegalArgumentException("maxViolationsPerMinute must be at least 1");
         }
-        this.violations = new long[maxViolationsPerMinute];
-        java.util.Arrays.fill(violations, Long.MIN_VALUE);
+        this.maxViolationsPerMinute = maxViolationsPerMinute;
     }
 
     /** Takes one token; false when the connection is over its rate. */
@@ -38,6 +39,10 @@ public final class RateLimiter {
 
     /** Records a violation; true when it is more than the allowed number within the last minute. */
     public boolean recordViolation(long nowNanos) {
+        if (violations == null) {
+            violations = new long[maxViolationsPerMinute];
+            java.util.Arrays.fill(violations, Long.MIN_VALUE);
+        }
         long oldest = violations[violationIndex];
         violations[violationIndex] = nowNanos;
         violationIndex = (violationIndex + 1) % violations.length;
