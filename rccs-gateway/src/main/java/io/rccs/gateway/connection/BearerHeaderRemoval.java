@@ -12,7 +12,8 @@ import io.vertx.core.http.HttpHeaders;
  * websockets-next's copy of its headers), and the bearer token is its largest header (1 to 1.5 KB
  * of an idle connection's heap). Nothing reads it after the upgrade: the connection's identity is
  * already built ({@link ConnectionIdentity}), and a renewal brings its own token ({@code auth.refresh}).
- * A browser's token travels in {@code Sec-WebSocket-Protocol}, which the handshake still needs, so it stays.
+ * A browser's token, sent as a {@code Sec-WebSocket-Protocol} entry, was already moved into this header
+ * by websockets-next ({@code propagate-subprotocol-headers}), so it goes too.
  */
 @ApplicationScoped
 public class BearerHeaderRemoval implements HttpUpgradeCheck {

@@ -47,17 +47,35 @@ public class ConnectionIdentity implements SecurityIdentityAugmentor {
             Map<String, Object> attributes) {
         if (identity.isAnonymous()
                 || !(attributes.get(HttpSecurityUtils.ROUTING_CONTEXT_ATTRIBUTE) instanceof RoutingContext request)
-                || !ConnectEndpoint.PATH.equals(request.normalizedPath())) {
+                || !isConnectPath(request.normalizedPath())) {
             return Uni.createFrom().item(identity);
         }
         return Uni.createFrom().item(slim(identity));
     }
 
+    /**
+     * The endpoint's path, also with the trailing slash Vert.x's route matching allows and under any
+     * HTTP root path: a client must not keep the full identity by spelling the path differently.
+     */
+    static boolean isConnectPath(String path) {
+        if (path == null) {
+            return false;
+        }
+        String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return trimmed.endsWith(ConnectEndpoint.PATH);
+    }
+
     /** The same user, roles and expiry, without the token and its claims. */
     static SecurityIdentity slim(SecurityIdentity identity) {
         Object expiresAt = identity.getAttribute(ConnectEndpoint.IDENTITY_EXPIRES_AT);
+        String name = identity.getPrincipal().getName();
+        // the token's own subject: Quarkus compares it with a renewal's (the name is the subject only
+        // while quarkus.oidc.token.principal-claim is sub)
+        String subject = identity.getPrincipal() instanceof JsonWebToken token && token.getSubject() != null
+                ? token.getSubject()
+                : name;
         QuarkusSecurityIdentity.Builder slim = QuarkusSecurityIdentity.builder()
-                .setPrincipal(new Subject(identity.getPrincipal().getName(),
+                .setPrincipal(new Subject(name, subject.equals(name) ? name : subject,
                         expiresAt instanceof Long seconds ? seconds : null))
                 .setAnonymous(false);
         // role names repeat on every connection: one shared copy of each
@@ -68,12 +86,17 @@ public class ConnectionIdentity implements SecurityIdentityAugmentor {
         return slim.build();
     }
 
-    /** A token reduced to its subject and expiry. */
-    record Subject(String subject, Long expiresAt) implements JsonWebToken {
+    /** A token reduced to the principal's name, its subject and its expiry. */
+    record Subject(String name, String subject, Long expiresAt) implements JsonWebToken {
 
         @Override
         public String getName() {
-            return subject;
+            return name;
+        }
+
+        @Override
+        public long getExpirationTime() {
+            return expiresAt == null ? 0 : expiresAt;
         }
 
         @Override

@@ -38,10 +38,12 @@ public final class RateLimiter {
     }
 
     /** Records a violation; true when it is more than the allowed number within the last minute. */
-    public boolean recordViolation(long nowNanos) {
+    public synchronized boolean recordViolation(long nowNanos) {
+        // also called from a refused renewal's callback, off the connection's event loop
         if (violations == null) {
-            violations = new long[maxViolationsPerMinute];
-            java.util.Arrays.fill(violations, Long.MIN_VALUE);
+            long[] ring = new long[maxViolationsPerMinute];
+            java.util.Arrays.fill(ring, Long.MIN_VALUE);
+            violations = ring;
         }
         long oldest = violations[violationIndex];
         violations[violationIndex] = nowNanos;

@@ -56,4 +56,22 @@ class ConnectionIdentityTest {
                 .setPrincipal(new QuarkusPrincipal("user-3")).addRole(role).build());
         assertThat(slim.getRoles().iterator().next()).isSameAs("rccs-user");
     }
+
+    @Test
+    void theSubjectIsTheTokensEvenWhenThePrincipalIsNamedByAnotherClaim() {
+        JsonWebToken token = new ConnectionIdentity.Subject("alice", "user-4", 1_800_000_000L);
+        SecurityIdentity slim = ConnectionIdentity.slim(QuarkusSecurityIdentity.builder()
+                .setPrincipal(token).addRole("rccs-user").build());
+        assertThat(slim.getPrincipal().getName()).isEqualTo("alice");
+        assertThat(((JsonWebToken) slim.getPrincipal()).getSubject()).isEqualTo("user-4");
+    }
+
+    @Test
+    void theConnectPathIsRecognisedHoweverItIsSpelled() {
+        assertThat(ConnectionIdentity.isConnectPath("/v1/connect")).isTrue();
+        assertThat(ConnectionIdentity.isConnectPath("/v1/connect/")).isTrue();
+        assertThat(ConnectionIdentity.isConnectPath("/api/v1/connect")).isTrue();
+        assertThat(ConnectionIdentity.isConnectPath("/v1/devices")).isFalse();
+        assertThat(ConnectionIdentity.isConnectPath(null)).isFalse();
+    }
 }
