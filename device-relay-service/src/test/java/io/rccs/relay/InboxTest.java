@@ -9,6 +9,10 @@ import static io.rccs.relay.KafkaTestSupport.sendFrame;
 import static io.rccs.relay.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +142,61 @@ class InboxTest {
             assertThat(replayed.get(0).payload().get("n").asInt()).as("the oldest retained").isEqualTo(7);
             assertThat(replayed.get(max - 1).payload().get("n").asInt()).isEqualTo(max + 6);
         }
+    }
+
+    /**
+     * The retention passes over a cursor that another transaction holds locked (as an append does)
+     * and trims the other devices meanwhile; it trims that one once it is free. Waiting for the lock
+     * while holding others deadlocked with appends (seen under load: a one-second stall every trim).
+     */
+    @Test
+    void retentionPassesOverACursorHeldLockedAndTrimsTheRest() throws Exception {
+        int max = config.inbox().maxEntries();
+        String held;
+        String free = unique("free");
+        try (Connection lock = StoreTestSupport.connection()) {
+            lock.setAutoCommit(false);
+            held = lockUntrimmed(lock, max + 5);
+            fakeInbox(free, max + 5);
+            Awaitility.await("the free device is trimmed while the other is held").atMost(Duration.ofSeconds(15))
+                    .until(() -> entries(free) == max);
+            assertThat(StoreTestSupport.count("SELECT trimmed_seq FROM relay.inbox_cursor WHERE user_id = ? AND device_id = ?",
+                    user, held)).as("trimmed_seq of the held cursor").isZero();
+            lock.commit();
+        }
+        Awaitility.await("the held device is trimmed once free").atMost(Duration.ofSeconds(15)).until(() -> entries(held) == max);
+    }
+
+    /** A device with {@code count} entries, written straight to the tables, whose cursor {@code lock} holds. */
+    private String lockUntrimmed(Connection lock, int count) throws SQLException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            String device = unique("held");
+            fakeInbox(device, count);
+            try (PreparedStatement select = lock.prepareStatement(
+                    "SELECT trimmed_seq FROM relay.inbox_cursor WHERE user_id = ? AND device_id = ? FOR UPDATE")) {
+                select.setString(1, user);
+                select.setString(2, device);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next() && row.getLong(1) == 0) {
+                        return device;
+                    }
+                }
+            }
+            lock.rollback(); // the retention got there between the insert and the lock: another device
+        }
+        throw new IllegalStateException("the retention always trimmed the device before it could be locked");
+    }
+
+    private void fakeInbox(String device, int count) {
+        StoreTestSupport.update("INSERT INTO relay.inbox_cursor (user_id, device_id, last_seq) VALUES (?, ?, ?)", user, device,
+                (long) count);
+        StoreTestSupport.update("""
+                INSERT INTO relay.inbox_entry (user_id, device_id, seq, sender_device, frame_id, frame)
+                SELECT ?, ?, s, 'written-by-test', 'f' || s, '{}' FROM generate_series(1, ?) s""", user, device, count);
+    }
+
+    private long entries(String device) {
+        return StoreTestSupport.count("SELECT count(*) FROM relay.inbox_entry WHERE user_id = ? AND device_id = ?", user, device);
     }
 
     @Test

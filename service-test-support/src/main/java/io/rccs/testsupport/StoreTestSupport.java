@@ -68,6 +68,14 @@ public final class StoreTestSupport {
         return ((Number) rows(sql, params).get(0).values().iterator().next()).longValue();
     }
 
+    /** A new connection to the test database (the caller closes it). */
+    public static Connection connection() throws SQLException {
+        Config config = ConfigProvider.getConfig();
+        return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
+                config.getValue("quarkus.datasource.username", String.class),
+                config.getValue("quarkus.datasource.password", String.class));
+    }
+
     /** Runs an update against the test database; returns the rows changed. */
     public static int update(String sql, Object... params) {
         Config config = ConfigProvider.getConfig();

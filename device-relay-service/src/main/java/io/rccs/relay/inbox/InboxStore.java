@@ -384,24 +384,37 @@ public class InboxStore {
      * deleted (an append to that device would wait for it): first each cursor's {@code trimmed_seq}
      * moves to what the count and age limits allow (a quick update), then the entries at or below it
      * are deleted, {@code limit} at a time, touching no cursor. Between the two, an entry may still be
-     * readable though counted as trimmed; replays never read below {@code trimmed_seq}.
+     * readable though counted as trimmed; replays never read below {@code trimmed_seq}. A cursor that
+     * an append holds locked is passed over (SKIP LOCKED) and trimmed on the next round: waiting for it
+     * while holding other cursors locked deadlocked with appends, which lock their cursors in another
+     * order (PostgreSQL broke the cycle after its one-second deadlock timeout, a stall of every
+     * message behind that append).
      */
     public Uni<Long> trim(int maxEntries, Duration maxAge, Duration minAge, int limit) {
         // by count, but never an entry younger than minAge: a frame handled again after a crash (its
         // batch not committed) must still find its entry, or it would be stored twice under a new seq
         Uni<Void> byCount = pool.preparedQuery("""
-                UPDATE relay.inbox_cursor c SET trimmed_seq = LEAST(c.last_seq - $1, o.up_to)
-                  FROM (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
-                         WHERE created_at < now() - $2 * interval '1 millisecond' GROUP BY user_id, device_id) o
-                 WHERE c.user_id = o.user_id AND c.device_id = o.device_id AND c.last_seq - c.trimmed_seq > $1
-                   AND LEAST(c.last_seq - $1, o.up_to) > c.trimmed_seq""")
+                WITH due AS (
+                  SELECT c.user_id, c.device_id, LEAST(c.last_seq - $1, o.up_to) AS up_to FROM relay.inbox_cursor c
+                    JOIN (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
+                           WHERE created_at < now() - $2 * interval '1 millisecond' GROUP BY user_id, device_id) o
+                      ON c.user_id = o.user_id AND c.device_id = o.device_id
+                   WHERE c.last_seq - c.trimmed_seq > $1 AND LEAST(c.last_seq - $1, o.up_to) > c.trimmed_seq
+                     FOR UPDATE OF c SKIP LOCKED)
+                UPDATE relay.inbox_cursor c SET trimmed_seq = due.up_to FROM due
+                 WHERE c.user_id = due.user_id AND c.device_id = due.device_id""")
                 .execute(Tuple.of((long) maxEntries, minAge.toMillis())).replaceWithVoid();
         // by age, per device a prefix of its seqs: retention never leaves a hole that missed would miscount
         Uni<Void> byAge = pool.preparedQuery("""
-                UPDATE relay.inbox_cursor c SET trimmed_seq = o.up_to
-                  FROM (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
-                         WHERE created_at < now() - $1 * interval '1 millisecond' GROUP BY user_id, device_id) o
-                 WHERE c.user_id = o.user_id AND c.device_id = o.device_id AND o.up_to > c.trimmed_seq""")
+                WITH due AS (
+                  SELECT c.user_id, c.device_id, o.up_to FROM relay.inbox_cursor c
+                    JOIN (SELECT user_id, device_id, max(seq) AS up_to FROM relay.inbox_entry
+                           WHERE created_at < now() - $1 * interval '1 millisecond' GROUP BY user_id, device_id) o
+                      ON c.user_id = o.user_id AND c.device_id = o.device_id
+                   WHERE o.up_to > c.trimmed_seq
+                     FOR UPDATE OF c SKIP LOCKED)
+                UPDATE relay.inbox_cursor c SET trimmed_seq = due.up_to FROM due
+                 WHERE c.user_id = due.user_id AND c.device_id = due.device_id""")
                 .execute(Tuple.of(maxAge.toMillis())).replaceWithVoid();
         return byCount.chain(() -> byAge).chain(() -> deleteTrimmed(limit, 0L));
     }
