@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -81,12 +82,24 @@ public class InboxStore {
     public record Due(String userId, String deviceId, long ackedSeq, OffsetDateTime sentAt) {
     }
 
-    private static final String FIND_STORED = """
+    // Locks every existing cursor the run will write (its targets and the devices whose acks it applies)
+    // in key order before anything else: TAKE_SEQS and ACKNOWLEDGE then find them locked. Locking the
+    // targets and then the ackers could deadlock with a session change, which locks its members'
+    // cursors in key order. The one-time filter runs the locking CTE first, even when nothing is found.
+    private static final String LOCK_CURSORS = """
+            locked AS (
+              SELECT c.user_id FROM relay.inbox_cursor c
+                JOIN unnest($%d::text[], $%d::text[]) AS l(user_id, device_id) ON c.user_id = l.user_id AND c.device_id = l.device_id
+               ORDER BY c.user_id, c.device_id FOR UPDATE OF c)""";
+
+    private static final String FIND_STORED = "WITH " + LOCK_CURSORS.formatted(5, 6) + """
+
             SELECT e.user_id, e.device_id, e.sender_device, e.frame_id, e.seq
               FROM relay.inbox_entry e
               JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(user_id, device_id, sender_device, frame_id)
                 ON e.user_id = k.user_id AND e.device_id = k.device_id
-               AND e.sender_device = k.sender_device AND e.frame_id = k.frame_id""";
+               AND e.sender_device = k.sender_device AND e.frame_id = k.frame_id
+             WHERE (SELECT count(*) FROM locked) >= 0""";
 
     // one row per device, in key order (a fixed lock order); the cursor row lock orders concurrent writers.
     // sent_at is when the device last made progress: kept while older entries wait for an ack, so that a
@@ -104,12 +117,14 @@ public class InboxStore {
             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])""";
 
     // an ack that moves the position is progress: the redelivery timer starts again from it
-    private static final String ACKNOWLEDGE = """
+    // a run of acks alone locks its cursors in key order too (with messages, FIND_STORED locked them already)
+    private static final String ACKNOWLEDGE = "WITH " + LOCK_CURSORS.formatted(1, 2) + """
+
             UPDATE relay.inbox_cursor c SET acked_seq = GREATEST(c.acked_seq, LEAST(k.up_to, c.last_seq)),
               sent_at = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq AND c.sent_at IS NOT NULL THEN now() ELSE c.sent_at END,
               redeliveries = CASE WHEN LEAST(k.up_to, c.last_seq) > c.acked_seq THEN 0 ELSE c.redeliveries END
               FROM unnest($1::text[], $2::text[], $3::bigint[]) AS k(user_id, device_id, up_to)
-             WHERE c.user_id = k.user_id AND c.device_id = k.device_id""";
+             WHERE c.user_id = k.user_id AND c.device_id = k.device_id AND (SELECT count(*) FROM locked) >= 0""";
 
     private final Pool pool;
 
@@ -131,27 +146,32 @@ public class InboxStore {
 
     /** {@link #append(List, List)} within the caller's transaction (a session change stores its frames with it). */
     public Uni<List<Stored>> append(SqlConnection connection, List<Entry> entries, List<Ack> acks) {
-        return findStored(connection, entries)
+        return findStored(connection, entries, acks)
                 .chain(stored -> storeNew(connection, entries, stored))
                 .call(() -> acknowledge(connection, acks));
     }
 
-    private Uni<Map<String, Long>> findStored(SqlConnection connection, List<Entry> entries) {
+    private Uni<Map<String, Long>> findStored(SqlConnection connection, List<Entry> entries, List<Ack> acks) {
         if (entries.isEmpty()) {
             return Uni.createFrom().item(Map.of());
         }
         int n = entries.size();
         String[] users = new String[n], devices = new String[n], senders = new String[n], ids = new String[n];
+        TreeSet<DeviceKey> written = new TreeSet<>();
         for (int i = 0; i < n; i++) {
             Entry entry = entries.get(i);
             users[i] = entry.userId();
             devices[i] = entry.deviceId();
             senders[i] = entry.senderDevice();
             ids[i] = entry.frameId();
+            written.add(entry.target());
         }
+        acks.forEach(ack -> written.add(new DeviceKey(ack.userId(), ack.deviceId())));
+        String[] lockUsers = written.stream().map(DeviceKey::userId).toArray(String[]::new);
+        String[] lockDevices = written.stream().map(DeviceKey::deviceId).toArray(String[]::new);
         return connection.preparedQuery(FIND_STORED)
                 .execute(Tuple.tuple().addArrayOfString(users).addArrayOfString(devices).addArrayOfString(senders)
-                        .addArrayOfString(ids))
+                        .addArrayOfString(ids).addArrayOfString(lockUsers).addArrayOfString(lockDevices))
                 .map(rows -> {
                     Map<String, Long> found = new HashMap<>();
                     for (Row row : rows) {
