@@ -78,7 +78,7 @@ class CommandLifecycleTest {
             Delivery delivered = f.statuses.await("DELIVERED for the sender", f.statusToSender(critical, "DELIVERED"));
             assertThat(payload(delivered.frame(), CommandStatus.class).target()).isEqualTo(f.target);
 
-            List<Keyed> events = f.commandEvents.awaitCount("QUEUED, DISPATCHED, DELIVERED events", eventsOf(critical), 3);
+            List<Keyed> events = versions(f.commandEvents, "QUEUED, DISPATCHED, DELIVERED events", eventsOf(critical), 3);
             assertThat(events).extracting(e -> commandEvent(e).status()).containsExactly("QUEUED", "DISPATCHED", "DELIVERED");
             assertThat(events).extracting(e -> commandEvent(e).version()).containsExactly(1L, 2L, 3L);
             CommandEvent last = commandEvent(events.get(2));
@@ -89,7 +89,7 @@ class CommandLifecycleTest {
             assertThat(last.attempt()).isEqualTo(1);
             assertThat(f.statuses.all(f.statusToSender(low, "DELIVERED"))).as("only the acknowledged command").isEmpty();
             // the resent submit announced nothing new: the low command has exactly its two transitions
-            List<Keyed> lowEvents = f.commandEvents.awaitCount("QUEUED, DISPATCHED events of the low command", eventsOf(low), 2);
+            List<Keyed> lowEvents = versions(f.commandEvents, "QUEUED, DISPATCHED events of the low command", eventsOf(low), 2);
             assertThat(lowEvents).extracting(e -> commandEvent(e).status()).containsExactly("QUEUED", "DISPATCHED");
             assertThat(lowEvents).extracting(e -> commandEvent(e).version()).containsExactly(1L, 2L);
 
@@ -97,4 +97,20 @@ class CommandLifecycleTest {
         }
     }
 
+    /**
+     * The first {@code count} versions of a command's events. Events are published at least once (an
+     * entry published at once can be published again by the outbox sweep when the first try was slower
+     * than the grace, as on a cold start); consumers keep the first of each version
+     * (docs/asyncapi.yaml), and so does this test.
+     */
+    private static List<Keyed> versions(io.rccs.testsupport.KafkaTestKit.Tail<Keyed> tail, String what,
+            java.util.function.Predicate<Keyed> which, int count) {
+        for (int records = count;; records++) {
+            java.util.Map<Long, Keyed> first = new java.util.LinkedHashMap<>();
+            tail.awaitCount(what, which, records).forEach(event -> first.putIfAbsent(commandEvent(event).version(), event));
+            if (first.size() >= count) {
+                return List.copyOf(first.values());
+            }
+        }
+    }
 }
