@@ -41,9 +41,9 @@ public class Outbox {
             RETURNING id""";
 
     // "id + 0": the lookup must go through outbox_command. The outbox is emptied as fast as it is
-    // written, so its statistics say it is empty, and "id < $2" alone was planned as a range scan of
-    // the primary key: every entry written before, live or dead, read for each transition once the
-    // table had grown (docs/benchmarks.md, commands)
+    // written, so its statistics say it is empty, and with "id < $2" the planner chose a range scan of
+    // the primary key: every entry written before, live or dead, read for each transition (EXPLAIN in
+    // docs/benchmarks.md, commands)
     private static final String OLDER = """
             SELECT id FROM queue.outbox WHERE command_id = ANY($1::uuid[]) AND id + 0 < $2""";
 
