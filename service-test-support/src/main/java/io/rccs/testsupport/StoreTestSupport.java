@@ -38,12 +38,7 @@ public final class StoreTestSupport {
 
     /** The rows of a query against the test database, column name to value. */
     public static List<Map<String, Object>> rows(String sql, Object... params) {
-        Config config = ConfigProvider.getConfig();
-        String url = config.getValue("quarkus.datasource.jdbc.url", String.class);
-        String user = config.getValue("quarkus.datasource.username", String.class);
-        String password = config.getValue("quarkus.datasource.password", String.class);
-        try (Connection connection = DriverManager.getConnection(url, user, password);
-                PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = connection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 statement.setObject(i + 1, params[i]);
             }
@@ -78,11 +73,7 @@ public final class StoreTestSupport {
 
     /** Runs an update against the test database; returns the rows changed. */
     public static int update(String sql, Object... params) {
-        Config config = ConfigProvider.getConfig();
-        try (Connection connection = DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
-                config.getValue("quarkus.datasource.username", String.class),
-                config.getValue("quarkus.datasource.password", String.class));
-                PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = connection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 statement.setObject(i + 1, params[i]);
             }

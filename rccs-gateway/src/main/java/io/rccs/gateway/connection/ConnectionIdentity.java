@@ -75,6 +75,7 @@ public class ConnectionIdentity implements SecurityIdentityAugmentor {
                 ? token.getSubject()
                 : name;
         QuarkusSecurityIdentity.Builder slim = QuarkusSecurityIdentity.builder()
+                // equal strings become one instance: the connection keeps a single copy
                 .setPrincipal(new Subject(name, subject.equals(name) ? name : subject,
                         expiresAt instanceof Long seconds ? seconds : null))
                 .setAnonymous(false);
