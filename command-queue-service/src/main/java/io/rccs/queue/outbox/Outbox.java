@@ -35,17 +35,21 @@ public class Outbox {
         }
     }
 
-    private static final String INSERT = """
-            INSERT INTO queue.outbox (kind, user_id, target, payload, command_id)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[])
-            RETURNING id""";
-
-    // "id + 0": the lookup must go through outbox_command. The outbox is emptied as fast as it is
-    // written, so its statistics say it is empty, and with "id < $2" the planner chose a range scan of
-    // the primary key: every entry written before, live or dead, read for each transition (EXPLAIN in
-    // docs/benchmarks.md, commands)
-    private static final String OLDER = """
-            SELECT id FROM queue.outbox WHERE command_id = ANY($1::uuid[]) AND id + 0 < $2""";
+    // One round trip: the entries are inserted and, in the same statement, the command's older entries
+    // still in the table are read. The outer SELECT does not see the rows its own CTE inserts (one
+    // snapshot per statement), and "id + 0" keeps the lookup on outbox_command: the outbox is emptied as
+    // fast as it is written, so its statistics say it is empty, and with "id < .." the planner chose a
+    // range scan of the primary key, every entry written before, live or dead, read for each transition
+    // (EXPLAIN in docs/benchmarks.md, commands). "new" tells the two kinds of row apart.
+    private static final String INSERT_AND_FIND_OLDER = """
+            WITH inserted AS (
+              INSERT INTO queue.outbox (kind, user_id, target, payload, command_id)
+              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[])
+              RETURNING id)
+            SELECT id, true AS new FROM inserted
+            UNION ALL
+            SELECT id, false FROM queue.outbox
+             WHERE command_id = ANY($6::uuid[]) AND id + 0 < (SELECT min(id) FROM inserted)""";
 
     /** Writes the entries in this transaction, in the given order. */
     public Uni<Written> write(SqlConnection connection, List<Announcement> entries) {
@@ -65,24 +69,21 @@ public class Outbox {
             commands[i] = entry.commandId();
             distinct.add(entry.commandId());
         }
-        return connection.preparedQuery(INSERT)
+        return connection.preparedQuery(INSERT_AND_FIND_OLDER)
                 .execute(Tuple.tuple().addArrayOfString(kinds).addArrayOfString(users).addArrayOfString(targets)
-                        .addArrayOfString(payloads).addArrayOfUUID(commands))
-                .chain(rows -> {
+                        .addArrayOfString(payloads).addArrayOfUUID(commands).addArrayOfUUID(distinct.toArray(UUID[]::new)))
+                .map(rows -> {
                     List<Long> ids = new ArrayList<>(n);
+                    Set<Long> after = new LinkedHashSet<>();
                     for (Row row : rows) {
-                        ids.add(row.getLong(0));
+                        if (row.getBoolean(1)) {
+                            ids.add(row.getLong(0));
+                        } else {
+                            after.add(row.getLong(0));
+                        }
                     }
                     ids.sort(null); // one statement takes its ids from the sequence in row order
-                    return connection.preparedQuery(OLDER)
-                            .execute(Tuple.of(distinct.toArray(UUID[]::new), ids.get(0)))
-                            .map(older -> {
-                                Set<Long> after = new LinkedHashSet<>();
-                                for (Row row : older) {
-                                    after.add(row.getLong(0));
-                                }
-                                return new Written(ids, List.copyOf(entries), after);
-                            });
+                    return new Written(ids, List.copyOf(entries), after);
                 });
     }
 
